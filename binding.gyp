@@ -1,0 +1,15 @@
+{
+  "includes": ["native/sources.gypi"],
+  "targets": [
+    {
+      "target_name": "larch",
+      "sources": ["<@(larch_sources)"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++20", "-O3", "-fexceptions"],
+      "libraries": ["-ldl", "-lpthread"]
+    }
+  ]
+}
