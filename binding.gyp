@@ -3,7 +3,10 @@
   "targets": [
     {
       "target_name": "larch",
-      "sources": ["<@(larch_sources)"],
+      "sources": [
+        "<@(larch_addon_sources)", "<@(larch_forest_sources)", "<@(larch_batch_sources)",
+        "<@(larch_onnx_sources)", "<@(larch_train_sources)"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

@@ -1,8 +1,24 @@
 {
   "variables": {
-    "larch_sources": [
-      "native/addon/module.cc",
+    "//": "The one list of native sources, per module; CMakeLists.txt and binding.gyp both read it.",
+
+    "larch_addon_sources": [
+      "native/addon/module.cc"
+    ],
+
+    "larch_forest_sources": [
       "native/forest/forest_ir.cc"
-    ]
+    ],
+
+    "larch_batch_sources": [
+    ],
+
+    "larch_onnx_sources": [
+    ],
+
+    "larch_train_sources": [
+    ],
+
+    "larch_end_of_lists": []
   }
 }

@@ -1,0 +1,73 @@
+// The contract between the model repository, the front ends (HTTP, gRPC) and the backends
+// (fil, onnxruntime). Every backend turns a model config plus its version folder into an
+// InferenceModel; the server treats every backend alike through it.
+
+/** KServe v2 datatype names. */
+export type DataType =
+  | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
+  | 'INT8' | 'INT16' | 'INT32' | 'INT64'
+  | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+
+export type TensorData =
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Float32Array | Float64Array
+  | Buffer[];   // BYTES: one Buffer per element
+
+/**
+ * A tensor as it crosses every boundary in larch. Row-major. BOOL is a Uint8Array of 0/1;
+ * FP16 is a Uint16Array of IEEE half bit patterns.
+ */
+export interface Tensor {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+  data: TensorData;
+}
+
+/** An input or output as a model declares it: dims exclude the batch dimension when the model batches; -1 = variable. */
+export interface TensorSpec {
+  name: string;
+  datatype: DataType;
+  dims: number[];
+}
+
+/** Counters as Triton's statistics extension reports them (durations in nanoseconds). */
+export interface DurationStat { count: number; ns: number }
+export interface ModelStats {
+  inferenceCount: number;       // rows (batch elements) inferred
+  executionCount: number;       // batches executed
+  lastInference: number;        // ms since epoch, 0 if never
+  success: DurationStat;
+  fail: DurationStat;
+  queue: DurationStat;
+  computeInput: DurationStat;
+  computeInfer: DurationStat;
+  computeOutput: DurationStat;
+  batchStats: Array<{ batchSize: number; computeInput: DurationStat; computeInfer: DurationStat; computeOutput: DurationStat }>;
+}
+
+export interface InferOptions {
+  /** Names of outputs the client asked for; undefined = all. */
+  outputs?: string[];
+  /** Per-output classification request (KServe class_count / Triton classification extension). */
+  classCount?: Record<string, number>;
+  /** Request-level timeout in microseconds from the request's parameters, if any. */
+  timeoutUs?: number;
+}
+
+/** A loaded, servable model version. */
+export interface InferenceModel {
+  readonly name: string;
+  readonly version: string;
+  /** e.g. "fil" or "onnxruntime_onnx" as model metadata reports it. */
+  readonly platform: string;
+  readonly maxBatchSize: number;
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  /** Extra key/values every response of this model carries in `parameters` (lineage). */
+  readonly responseParameters: Record<string, string | number | boolean>;
+  infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
+  stats(): ModelStats;
+  unload(): Promise<void>;
+}
