@@ -7,7 +7,18 @@
     ],
 
     "larch_forest_sources": [
-      "native/forest/forest_ir.cc"
+      "native/forest/forest_ir.cc",
+      "native/forest/source_excerpt.cc",
+      "native/forest/document.cc",
+      "native/forest/json_reader.cc",
+      "native/forest/ubjson_reader.cc",
+      "native/forest/xgboost_objective.cc",
+      "native/forest/xgboost_model_builder.cc",
+      "native/forest/load_xgboost_json.cc",
+      "native/forest/load_xgboost_ubj.cc",
+      "native/forest/lightgbm_objective.cc",
+      "native/forest/lightgbm_text.cc",
+      "native/forest/load_lightgbm_text.cc"
     ],
 
     "larch_batch_sources": [
