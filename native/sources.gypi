@@ -7,6 +7,7 @@
     ],
 
     "larch_forest_sources": [
+      "native/common/thread_pool.cc",
       "native/forest/forest_ir.cc"
     ],
 
