@@ -7,6 +7,7 @@
     ],
 
     "larch_forest_sources": [
+      "native/common/thread_pool.cc",
       "native/forest/forest_ir.cc"
     ],
 
@@ -14,6 +15,10 @@
     ],
 
     "larch_onnx_sources": [
+      "native/onnx/ort_runtime.cc",
+      "native/onnx/tensor_types.cc",
+      "native/onnx/onnx_session.cc",
+      "native/addon/onnx_binding.cc"
     ],
 
     "larch_train_sources": [
