@@ -5,3 +5,5 @@ export type {
 } from './forest/index.js';
 export { LarchError } from './protocol/errors.js';
 export type { ErrorCode } from './protocol/errors.js';
+export { createServer } from './server/create-server.js';
+export type { LarchServer, ServerOptions } from './server/create-server.js';
