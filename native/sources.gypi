@@ -7,8 +7,14 @@
     ],
 
     "larch_forest_sources": [
+      "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
-      "native/forest/forest_ir.cc"
+      "native/forest/compile.cc",
+      "native/forest/forest_ir.cc",
+      "native/forest/load_model.cc",
+      "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/predictor.cc",
+      "native/forest/write_treelite_checkpoint.cc"
     ],
 
     "larch_batch_sources": [
@@ -23,6 +29,10 @@
     ],
 
     "larch_onnx_sources": [
+      "native/onnx/ort_runtime.cc",
+      "native/onnx/tensor_types.cc",
+      "native/onnx/onnx_session.cc",
+      "native/addon/onnx_binding.cc"
     ],
 
     "larch_train_sources": [
