@@ -58,11 +58,20 @@ export class HttpFrontEnd {
     });
   }
 
-  /** Stops accepting connections, lets requests in flight finish, then closes every socket. */
-  async stop(): Promise<void> {
+  /**
+   * Stops accepting connections, lets requests in flight finish (at most `timeoutMs`), then
+   * closes every socket (idle keep-alive connections included).
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
     const uws = loadUws();
     if (this.#listenSocket) { uws.us_listen_socket_close(this.#listenSocket); this.#listenSocket = null; }
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#drained = resolve; });
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+        this.#drained = () => { clearTimeout(timer); resolve(); };
+      });
+    }
     (this.#app as TemplatedApp & { close?: () => void }).close?.();
   }
 }

@@ -14,11 +14,13 @@ abstract class FakeModel implements InferenceModel {
   readonly responseParameters: Record<string, string | number | boolean> = { larch_run: 'FakeFlow/1' };
   #stats = emptyStats();
   calls: Array<{ inputs: Tensor[]; options?: InferOptions }> = [];
+  /** Extra latency per call (graceful-shutdown tests). */
+  delayMs = 0;
   constructor(readonly name: string, readonly version: string, readonly maxBatchSize: number,
     readonly inputs: TensorSpec[], readonly outputs: TensorSpec[]) {}
   async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
     this.calls.push({ inputs, options });
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => (this.delayMs ? setTimeout(r, this.delayMs) : setImmediate(r)));
     const out = this.compute(inputs);
     const rows = this.maxBatchSize > 0 ? inputs[0]!.shape[0]! : 1;
     this.#stats.inferenceCount += rows;
