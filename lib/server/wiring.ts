@@ -1,6 +1,7 @@
 // Where the server meets the other modules: opening the model repository (lib/repository, with
 // the backends registered) and rendering Prometheus metrics (lib/metrics).
 import type { ModelRepositoryView } from '../repository/types.js';
+import '../backends/index.js';
 
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
 
