@@ -7,8 +7,14 @@
     ],
 
     "larch_forest_sources": [
+      "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
-      "native/forest/forest_ir.cc"
+      "native/forest/compile.cc",
+      "native/forest/forest_ir.cc",
+      "native/forest/load_model.cc",
+      "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/predictor.cc",
+      "native/forest/write_treelite_checkpoint.cc"
     ],
 
     "larch_batch_sources": [

@@ -103,3 +103,19 @@ export class MetricsReporter {
     return renderInferenceMetrics(this.#source.statistics()) + (this.#cpu?.render() ?? '');
   }
 }
+
+// One CPU sampler per repository, so utilization is measured between that server's scrapes.
+const reporters = new WeakMap<object, MetricsReporter>();
+
+/**
+ * The metrics endpoint body for a repository (what lib/server serves on --metrics-port):
+ * Triton's per-model inference counters for every loaded version, then the CPU gauges.
+ */
+export function renderMetrics(repository: { statistics(): Row[] }): string {
+  let reporter = reporters.get(repository);
+  if (!reporter) {
+    reporter = new MetricsReporter(repository);
+    reporters.set(repository, reporter);
+  }
+  return reporter.render();
+}

@@ -4,5 +4,6 @@ export { registerBackend, unregisterBackend, registeredBackends, backendFor, typ
 export { parseConfigText, parseConfigJson, normalizeModelConfig, withConfigDefaults } from './config.js';
 export { validateModelConfig } from './validate.js';
 export { readLineage, LINEAGE_FILE, type Lineage } from './lineage.js';
+export { FIL_MODEL_FILES, filModelType, filDefaultModelFilename, detectBackend } from './fil-files.js';
 export * from './model-config.js';
 export type * from './types.js';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import { type Backend, type BackendLoadContext, backendFor } from './backend-registry.js';
 import { normalizeModelConfig, parseConfigJson, parseConfigText } from './config.js';
+import { detectBackend } from './fil-files.js';
 import { readLineage } from './lineage.js';
 import type { ModelConfig } from './model-config.js';
 import type { JsonObject } from './pbtxt/schema.js';
@@ -97,6 +98,7 @@ export async function loadModelFromDir(args: LoadModelArgs): Promise<LoadedModel
       `(version folders: ${available.length ? available.join(', ') : 'none'}` +
       `${selection.missing.length ? `; policy asks for ${selection.missing.join(', ')}` : ''})`);
   }
+  if (!args.strict) await detectBackend(cfg, path.join(source.dir, selection.selected[selection.selected.length - 1]!));
   const backend = backendFor(cfg);
   if (!args.strict && backend.autoComplete) {
     const newest = selection.selected[selection.selected.length - 1]!;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelStats } from '../../lib/backends/types.js';
-import { MetricsReporter, METRICS_CONTENT_TYPE, renderInferenceMetrics } from '../../lib/metrics/prometheus.js';
+import { MetricsReporter, METRICS_CONTENT_TYPE, renderInferenceMetrics, renderMetrics } from '../../lib/metrics/index.js';
 import { statisticsResponse } from '../../lib/metrics/statistics.js';
 
 const d = (count: number, ns: number) => ({ count, ns });
@@ -70,4 +70,12 @@ test('statistics extension JSON in Triton\'s shape', () => {
       memory_usage: [],
     }],
   });
+});
+
+test('renderMetrics(repository) is what the server\'s metrics endpoint serves', () => {
+  const repo = { statistics: () => [{ name: 'm', version: '3', stats }] };
+  const body = renderMetrics(repo);
+  assert.match(body, /^nv_inference_request_success\{model="m",version="3"\} 2$/m);
+  assert.match(body, /^nv_cpu_memory_total_bytes \d+$/m);
+  assert.equal(renderMetrics(repo).split('\n').length, body.split('\n').length);
 });
