@@ -7,3 +7,4 @@ export { LarchError } from './protocol/errors.js';
 export type { ErrorCode } from './protocol/errors.js';
 export { createServer } from './server/create-server.js';
 export type { LarchServer, ServerOptions } from './server/create-server.js';
+export * from './train/index.js';

@@ -28,6 +28,18 @@
     ],
 
     "larch_train_sources": [
+      "native/addon/train_binding.cc",
+      "native/train/csv_reader.cc",
+      "native/train/gbdt.cc",
+      "native/train/gbdt_split.cc",
+      "native/train/gbdt_tree.cc",
+      "native/train/histogram.cc",
+      "native/train/objective.cc",
+      "native/train/quantize.cc",
+      "native/train/random_forest.cc",
+      "native/train/rf_tree.cc",
+      "native/train/synthetic.cc",
+      "native/train/to_forest.cc"
     ],
 
     "larch_end_of_lists": []
