@@ -67,7 +67,7 @@ test('mislabelled files: wrong format option, wrong extension, unknown content',
   await rejects(loadModel(new TextEncoder().encode('hello world')), 'INVALID_ARGUMENT', /cannot tell the model format/);
   await assert.rejects(loadModel(tl, { format: 'lightgbm' }), (e: unknown) => LarchError.is(e));
   await assert.rejects(loadModel(tl, { format: 'xgboost_json' }), (e: unknown) => LarchError.is(e));
-  await rejects(loadModel(tl, { format: 'onnx' as never }), 'INVALID_ARGUMENT', /unknown model format 'onnx'/);
+  await rejects(loadModel(tl, { format: 'pmml' as never }), 'INVALID_ARGUMENT', /unknown model format 'pmml'/);
   await rejects(loadModel(path.join(FIXTURES, 'no-such-model.tl')), 'NOT_FOUND', /does not exist/);
   const dir = mkdtempSync(path.join(tmpdir(), 'larch-forest-'));
   try {
