@@ -12,3 +12,7 @@ export type { RunFlowOptions, ResumeFlowOptions } from './api.js';
 export type { RunEvent, RunResult } from './runtime.js';
 export { nextRunnable, taskKey } from './scheduler.js';
 export type { FinishedTask, RunnableTask } from './scheduler.js';
+export { Flow, Run, Step, Task, listFlows, FlowHandle, RunHandle, StepHandle, TaskHandle } from './client/index.js';
+export type { ClientOptions } from './client/index.js';
+export { LocalStorage, openLocalDatastore, resolveDatastoreRoot } from './datastore/index.js';
+export type { Storage, SyncReadableStorage, BlobInfo, LogSink, TaskMeta, RunMeta, ArtifactRef } from './datastore/index.js';
