@@ -4,6 +4,7 @@ import { FlowDefinitionError } from './errors.js';
 import { graphFromClass, type FlowGraph } from './graph.js';
 import { lintGraph } from './lint.js';
 import { importFlow } from './loader/register.js';
+import { prepareDirectModule } from './loader/direct.js';
 import { resolveParameters } from './parameters.js';
 import { LocalStorage } from './datastore/local-storage.js';
 import { resolveDatastoreRoot } from './datastore/index.js';
@@ -39,8 +40,14 @@ export const kDefaultMaxNumSplits = 100;
 
 /** Imports the flow file and returns its checked graph. */
 export async function loadFlowGraph(file: string, flowName?: string): Promise<FlowGraph> {
+  return (await loadFlow(file, flowName)).graph;
+}
+
+async function loadFlow(file: string, flowName?: string): Promise<{ graph: FlowGraph; direct: { directModuleUrl?: string } }> {
   const loaded = await importFlow(file, flowName);
-  return lintGraph(graphFromClass(loaded.cls, { file: loaded.file, source: loaded.source }));
+  const graph = lintGraph(graphFromClass(loaded.cls, { file: loaded.file, source: loaded.source }));
+  const url = process.env.LARCH_FLOW_HOOKS === '1' ? undefined : prepareDirectModule(loaded.file, loaded.source);
+  return { graph, direct: url ? { directModuleUrl: url } : {} };
 }
 
 function positiveInt(name: string, v: number | undefined, dflt: number): number {
@@ -50,12 +57,12 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
 }
 
 export async function runFlow(file: string, options: RunFlowOptions = {}): Promise<RunResult> {
-  const graph = await loadFlowGraph(file, options.flowName);
+  const { graph, direct } = await loadFlow(file, options.flowName);
   const params = resolveParameters(graph.params, options.params ?? {}, options.values ?? {});
   const storage = new LocalStorage(resolveDatastoreRoot(options.datastore));
   storage.ensureRoot();
   return executeRun({
-    graph, storage, flowFile: graph.file!, params, tags: options.tags ?? [],
+    graph, storage, flowFile: graph.file!, ...direct, params, tags: options.tags ?? [],
     maxWorkers: positiveInt('--max-workers', options.maxWorkers, defaultMaxWorkers()),
     maxNumSplits: positiveInt('--max-num-splits', options.maxNumSplits, kDefaultMaxNumSplits),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -63,7 +70,7 @@ export async function runFlow(file: string, options: RunFlowOptions = {}): Promi
 }
 
 export async function resumeFlow(file: string, options: ResumeFlowOptions = {}): Promise<RunResult> {
-  const graph = await loadFlowGraph(file, options.flowName);
+  const { graph, direct } = await loadFlow(file, options.flowName);
   const storage = new LocalStorage(resolveDatastoreRoot(options.datastore));
   let originRunId = options.originRunId;
   if (originRunId === undefined) {
@@ -75,7 +82,7 @@ export async function resumeFlow(file: string, options: ResumeFlowOptions = {}):
   if (!origin) throw new FlowDefinitionError(`run ${graph.flow}/${originRunId} does not exist in ${storage.location}`);
   const clone = await planResume(graph, storage, originRunId, options.fromStep);
   return executeRun({
-    graph, storage, flowFile: graph.file!, params: origin.params, tags: options.tags ?? origin.tags, clone,
+    graph, storage, flowFile: graph.file!, ...direct, params: origin.params, tags: options.tags ?? origin.tags, clone,
     maxWorkers: positiveInt('--max-workers', options.maxWorkers, defaultMaxWorkers()),
     maxNumSplits: positiveInt('--max-num-splits', options.maxNumSplits, kDefaultMaxNumSplits),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),

@@ -51,6 +51,8 @@ export interface FlowGraph {
 export interface GraphDescription {
   flow?: string;
   steps: Record<string, { next?: string[]; foreach?: string; join?: boolean; nextCalls?: number; decorators?: string[]; catch?: boolean }>;
+  /** Methods with step decorators but no @step. */
+  stray?: Array<{ method: string; decorators: string[] }>;
 }
 
 // typescript is loaded on first use only: worker processes import this package for FlowSpec and
@@ -76,7 +78,7 @@ export function buildGraph(desc: GraphDescription): FlowGraph {
     node.nextCalls = d.nextCalls ?? (node.next.length ? 1 : 0);
     steps.set(name, node);
   }
-  return { flow: desc.flow ?? 'GraphFixture', steps, order: [...steps.keys()], params: {}, strayDecorators: [] };
+  return { flow: desc.flow ?? 'GraphFixture', steps, order: [...steps.keys()], params: {}, strayDecorators: desc.stray ?? [] };
 }
 
 /** Reads the graph of a FlowSpec subclass. `source` (the flow file's text) only adds line numbers. */

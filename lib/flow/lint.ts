@@ -172,7 +172,7 @@ function checkSplitJoinBalance(g: FlowGraph): void {
     }
     n.splitParents = stack;
     if (name === 'end' && stack.length) {
-      fail('unjoined-split', g, 'end', `end is reached inside ${describe(stack)}; add a join step (with an \`inputs\` parameter) before end`);
+      fail('unjoined-split', g, 'end', `step 'end' is reached inside ${describe(stack)}; add a join step (with an \`inputs\` parameter) before end`);
     }
     outStack.set(name, n.foreach !== undefined || n.next.length > 1 ? [...stack, name] : stack);
   }

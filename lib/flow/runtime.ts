@@ -31,6 +31,8 @@ export interface ExecutorOptions {
   maxWorkers: number;
   maxNumSplits: number;
   clone?: ClonePlan;
+  /** Hook-free module of the flow for workers (loader/direct.ts). */
+  directModuleUrl?: string;
   onEvent?: (e: RunEvent) => void;
 }
 
@@ -62,7 +64,10 @@ export async function executeRun(o: ExecutorOptions): Promise<RunResult> {
   if (o.clone) meta.originRunId = o.clone.originRunId;
   const run = await allocateRun(storage, meta);
   o.onEvent?.({ type: 'run-start', flow: graph.flow, runId: run.runId, steps: graph.order });
-  const pool = new WorkerPool({ flowFile: o.flowFile, flowName: graph.flow, datastoreRoot: storage.location });
+  const pool = new WorkerPool({
+    flowFile: o.flowFile, flowName: graph.flow, datastoreRoot: storage.location,
+    ...(o.directModuleUrl ? { directUrl: o.directModuleUrl } : {}),
+  });
   const finished: FinishedTask[] = [];
   const launched = new Set<string>();
   const queue: Active[] = [];
@@ -179,7 +184,7 @@ export async function executeRun(o: ExecutorOptions): Promise<RunResult> {
           .finally(() => { running.delete(p); pump(); });
         running.add(p);
       }
-      pool.prewarm(failures.length ? 0 : Math.min(o.maxWorkers, Math.max(endDone ? 0 : 1, queue.length)));
+      pool.prewarm(failures.length || endDone ? 0 : Math.min(o.maxWorkers, Math.max(2, queue.length)));
       if (running.size === 0 && queue.length === 0) resolveAll();
     };
     pump();

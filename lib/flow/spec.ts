@@ -150,8 +150,8 @@ export function resources(options: ResourceSpec): MethodDecorator {
  */
 export abstract class FlowSpec {
   static readonly [kFlowSpec] = true;
-  /** Parameters of the flow, by name. */
-  static params?: ParameterSpecs;
+  // Parameters are declared by subclasses as `static params = { ... }` (FlowClass['params']);
+  // not declared here, so subclasses need no `override` under noImplicitOverride.
 
   #runtime(): StepRuntime {
     const rt = (this as unknown as Record<symbol, StepRuntime | undefined>)[kRuntime];

@@ -19,6 +19,8 @@ export interface WorkerConfig {
   flowFile: string;
   flowName: string;
   datastoreRoot: string;
+  /** A hook-free module for the flow (loader/direct.ts), when one could be made. */
+  directUrl?: string;
 }
 
 export class WorkerHandle {
@@ -30,7 +32,7 @@ export class WorkerHandle {
   #exited: Promise<{ code: number | null; signal: string | null }>;
 
   constructor(config: WorkerConfig, execArgv: string[] = []) {
-    this.child = fork(kWorkerPath, [config.flowFile, config.flowName, config.datastoreRoot], {
+    this.child = fork(kWorkerPath, [config.flowFile, config.flowName, config.datastoreRoot, config.directUrl ?? ''], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv,
       env: { ...process.env, LARCH_DATASTORE: config.datastoreRoot },

@@ -42,7 +42,7 @@ async function fail(err: unknown): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  const [file, flowName, root] = process.argv.slice(2);
+  const [file, flowName, root, directUrl] = process.argv.slice(2);
   if (!file || !root || !process.send) {
     console.error('larch flow worker: started without a parent process; use `larch flow run`');
     process.exit(2);
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const storage = new LocalStorage(root);
   let loaded: Awaited<ReturnType<typeof importFlow>>;
   try {
-    loaded = await importFlow(file, flowName || undefined);
+    loaded = await importFlow(file, flowName || undefined, directUrl || undefined);
   } catch (err) {
     return fail(err);
   }

@@ -97,6 +97,7 @@ function buildHeader(encoding: Encoding, kind: Kind, dtype: DType, shape: number
     throw new DatastoreError('INVALID_ARGUMENT', `artifact of ${payloadBytes} bytes exceeds the 4 GiB envelope limit; split it`);
   }
   const b = new flatbuffers.Builder(256);
+  b.forceDefaults(true);   // write every field (version included), so readers never guess defaults
   b.startVector(1, 0, kAlign);      // the payload vector, first => last in the buffer
   const data = b.endVector();
   const shapeOff = Artifact.createShapeVector(b, shape.map((d) => BigInt(d)));

@@ -97,7 +97,12 @@ function decode(v: unknown): unknown {
       const b = Buffer.from(o.b64 as string, 'base64');
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     }
-    case 'Object': return decode(o.v);
+    case 'Object': {
+      // The escaped object itself has a "$larch" key: decode its members, not the object as a tag.
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o.v as Record<string, unknown>)) out[k] = decode(x);
+      return out;
+    }
   }
   if (tag in kTypedArrays) {
     const b = Buffer.from(o.b64 as string, 'base64');

@@ -34,6 +34,13 @@ export async function initialize(d: HookData): Promise<void> {
   data = d;
 }
 
+/** For the main thread (direct.ts): same transpiler and cache as the hooks. */
+export function configureTranspiler(d: HookData): void {
+  data = d;
+}
+
+export const hasDecorators = (source: string) => kDecorator.test(source);
+
 export async function resolve(specifier: string, context: ResolveContext, nextResolve: NextResolve): Promise<ResolveResult> {
   if (data && specifier === 'larch') return { url: data.larch, shortCircuit: true };
   if (data && specifier === 'larch/flow') return { url: data.larchFlow, shortCircuit: true };
@@ -71,7 +78,7 @@ const kCompilerOptions = {
   experimentalDecorators: false, useDefineForClassFields: true, verbatimModuleSyntax: false,
 } as const;
 
-function transpileCached(source: string, file: string): string {
+export function transpileCached(source: string, file: string): string {
   const dir = data?.cacheDir;
   const key = createHash('sha256').update(`${tsVersion()}\0${JSON.stringify(kCompilerOptions)}\0${file}\0${source}`).digest('hex');
   const cached = dir ? path.join(dir, `${key}.mjs`) : undefined;

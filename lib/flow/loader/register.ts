@@ -33,7 +33,7 @@ export interface LoadedFlow {
 }
 
 /** Imports a flow file and picks its flow class: the default export, or the only FlowSpec subclass exported. */
-export async function importFlow(file: string, flowName?: string): Promise<LoadedFlow> {
+export async function importFlow(file: string, flowName?: string, directUrl?: string): Promise<LoadedFlow> {
   const abs = path.resolve(file);
   let source: string;
   try {
@@ -41,10 +41,10 @@ export async function importFlow(file: string, flowName?: string): Promise<Loade
   } catch (err) {
     throw new FlowDefinitionError(`cannot read flow file ${abs}: ${(err as Error).message}`);
   }
-  registerFlowHooks();
+  if (!directUrl) registerFlowHooks();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = (await import(directUrl ?? pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (err) {
     const e = new FlowDefinitionError(`cannot load flow file ${abs}: ${(err as Error).message}`);
     (e as { cause?: unknown }).cause = err;
