@@ -109,7 +109,7 @@ function checkAcyclic(g: FlowGraph): void {
     for (const t of g.steps.get(name)!.next) {
       if (state.get(t) === 1) {
         const cycle = [...path.slice(path.indexOf(t)), t].join(' -> ');
-        fail('cycle', g, name, `steps ${cycle} form a cycle; flows are acyclic (use a foreach to repeat work)`);
+        fail('cycle', g, name, `step '${name}' closes the cycle ${cycle}; flows are acyclic (use a foreach to repeat work)`);
       }
       if (!state.has(t)) visit(t);
     }
