@@ -124,7 +124,7 @@ function readTransition(node: StepNode, fn: (...a: unknown[]) => unknown): void 
   }
   node.isJoin = method.parameters.length > 0;
   const visit = (n: TS.Node): void => {
-    if (ts.isCallExpression(n) && isThisMember(n.expression, 'next')) {
+    if (ts.isCallExpression(n) && (isThisMember(n.expression, 'next') || isThisElement(n.expression, 'next'))) {
       node.nextCalls++;
       if (node.nextCalls === 1) readNextArguments(node, n.arguments);
     }
@@ -137,6 +137,12 @@ function readTransition(node: StepNode, fn: (...a: unknown[]) => unknown): void 
 function isThisMember(e: TS.Expression, name?: string): e is TS.PropertyAccessExpression {
   const ts = typescript();
   return ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword && (name === undefined || e.name.text === name);
+}
+
+function isThisElement(e: TS.Expression, name: string): boolean {
+  const ts = typescript();
+  return ts.isElementAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword &&
+    ts.isStringLiteralLike(e.argumentExpression) && e.argumentExpression.text === name;
 }
 
 function readNextArguments(node: StepNode, args: TS.NodeArray<TS.Expression>): void {
