@@ -7,16 +7,39 @@
     ],
 
     "larch_forest_sources": [
-      "native/forest/forest_ir.cc"
+      "native/addon/forest_binding.cc",
+      "native/common/thread_pool.cc",
+      "native/forest/compile.cc",
+      "native/forest/forest_ir.cc",
+      "native/forest/load_model.cc",
+      "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/predictor.cc",
+      "native/forest/write_treelite_checkpoint.cc"
     ],
 
     "larch_batch_sources": [
     ],
 
     "larch_onnx_sources": [
+      "native/onnx/ort_runtime.cc",
+      "native/onnx/tensor_types.cc",
+      "native/onnx/onnx_session.cc",
+      "native/addon/onnx_binding.cc"
     ],
 
     "larch_train_sources": [
+      "native/addon/train_binding.cc",
+      "native/train/csv_reader.cc",
+      "native/train/gbdt.cc",
+      "native/train/gbdt_split.cc",
+      "native/train/gbdt_tree.cc",
+      "native/train/histogram.cc",
+      "native/train/objective.cc",
+      "native/train/quantize.cc",
+      "native/train/random_forest.cc",
+      "native/train/rf_tree.cc",
+      "native/train/synthetic.cc",
+      "native/train/to_forest.cc"
     ],
 
     "larch_end_of_lists": []

@@ -3,10 +3,11 @@
 // (bundled with npm) is the portable fallback used only when cmake itself is not installed.
 // A compile error fails loudly in either case: larch has no JavaScript fallback.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateOnnxHeaders, recordOnnxBuild } from './onnx-headers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -29,6 +30,20 @@ let status;
 if (hasCmake() && process.env.LARCH_BUILD !== 'node-gyp') {
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
   const args = [cmakeJs, 'compile', '--parallel', jobs];
+  // ONNX Runtime headers (node-gyp asks the same script from binding.gyp).
+  const onnx = locateOnnxHeaders();
+  recordOnnxBuild(onnx);
+  const onnxDefs = { LARCH_WITH_ONNX: onnx.dir ? 'ON' : 'OFF', LARCH_ORT_INCLUDE_DIR: onnx.dir ?? '' };
+  const onnxArgs = Object.entries(onnxDefs).map(([k, v]) => `--CD${k}=${v}`);
+  args.push(...onnxArgs);
+  // `cmake-js compile` only configures when there is no CMakeCache.txt yet, so -D values would
+  // be ignored by an existing build folder: reconfigure when they changed.
+  const cache = path.join(root, 'build', 'CMakeCache.txt');
+  const cached = existsSync(cache) ? readFileSync(cache, 'utf8') : null;
+  if (cached !== null && Object.entries(onnxDefs).some(([k, v]) => !new RegExp(`^${k}:[A-Z]+=${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(cached))) {
+    const cfg = [cmakeJs, 'configure', ...onnxArgs, ...(debug ? ['--debug'] : [])];
+    if (run(process.execPath, cfg) !== 0) process.exit(1);
+  }
   if (debug) args.push('--debug');
   status = run(process.execPath, args, { CMAKE_BUILD_PARALLEL_LEVEL: jobs });
 } else {

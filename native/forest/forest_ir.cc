@@ -90,6 +90,7 @@ Forest Forest::Clone() const {
   f.base_scores = base_scores;
   f.attributes = attributes;
   f.default_output_is_class = default_output_is_class;
+  f.margin_before_averaging = margin_before_averaging;
   f.trees.reserve(trees.size());
   for (const Tree& t : trees) f.trees.push_back(t.Clone());
   return f;

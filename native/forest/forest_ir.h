@@ -59,7 +59,8 @@ struct Tree {
   std::vector<uint64_t> category_list_begin;
   std::vector<uint64_t> category_list_end;
 
-  // Node statistics, kept only so that checkpoints round-trip exactly.
+  // Node statistics, kept only so that checkpoints round-trip exactly. Each array is either
+  // per node or empty (the source had no such statistic).
   std::vector<uint64_t> data_count;
   std::vector<uint8_t> data_count_present;
   std::vector<double> sum_hess;
@@ -132,9 +133,13 @@ struct Forest {
   std::vector<Tree> trees;
 
   // What the source library's predict() returns by default, beyond the postprocessor:
-  // XGBoost multi:softmax returns the argmax class as a float. Not part of the checkpoint;
-  // the Treelite writer records it in `attributes` so it survives a round trip.
+  // XGBoost multi:softmax returns the argmax class as a float. Not a Treelite field: the
+  // Treelite writer stores it as a per-model optional field (treelite_checkpoint_format.h).
   bool default_output_is_class = false;
+  // LightGBM boosting=rf (average_tree_output true): its raw score (OutputKind::kMargin) is the
+  // plain sum over trees, while its value is transform(sum / trees per class). Treelite averages
+  // both. Not a Treelite field: stored as a per-model optional field like the one above.
+  bool margin_before_averaging = false;
 
   Forest() = default;
   Forest(Forest&&) = default;

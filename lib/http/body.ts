@@ -1,0 +1,84 @@
+// Reads a request body into ONE buffer sized from Content-Length (413 above the limit), copying
+// each borrowed onData chunk before the callback returns; then undoes gzip/deflate
+// Content-Encoding. `alignPad` bytes are reserved in front of the body so that a binary section
+// starting at body offset H lands 8-byte aligned (typed arrays can then view it without a copy).
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { invalidArgument, LarchError } from '../protocol/errors.js';
+import type { Exchange } from './exchange.js';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const brotli = promisify(zlib.brotliDecompress);
+
+export function tooLarge(size: number | string, limit: number): LarchError {
+  return new LarchError('PAYLOAD_TOO_LARGE', `request body of ${size} bytes exceeds the limit of ${limit} bytes (--http-max-input-size)`);
+}
+
+function allocAligned(size: number, pad: number): Buffer {
+  return Buffer.from(new ArrayBuffer(size + pad), pad, size);
+}
+
+/** The raw (still encoded) body. Rejects with PAYLOAD_TOO_LARGE or when the client aborts. */
+export function readRawBody(ex: Exchange, limit: number, alignPad: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = ex.head.contentLength;
+    if (declared !== undefined && (!Number.isInteger(declared) || declared < 0)) {
+      reject(invalidArgument(`invalid Content-Length header`));
+      return;
+    }
+    if (declared !== undefined && declared > limit) { reject(tooLarge(declared, limit)); return; }
+    let buf = allocAligned(declared ?? 16384, alignPad);
+    let off = 0;
+    let failed = false;
+    ex.onAbort(() => reject(new LarchError('CANCELLED', 'client closed the connection')));
+    ex.res.onData((chunk, isLast) => {
+      if (failed) return;
+      const bytes = new Uint8Array(chunk);
+      if (off + bytes.length > buf.length) {
+        if (declared !== undefined || off + bytes.length > limit) {
+          failed = true;
+          reject(declared !== undefined ? invalidArgument('request body is longer than its Content-Length') : tooLarge(`more than ${limit}`, limit));
+          return;
+        }
+        // Chunked transfer: grow geometrically (amortized linear), capped at the limit.
+        const grown = allocAligned(Math.min(limit, Math.max(buf.length * 2, off + bytes.length)), alignPad);
+        grown.set(buf.subarray(0, off));
+        buf = grown;
+      }
+      buf.set(bytes, off);
+      off += bytes.length;
+      if (isLast) {
+        if (declared !== undefined && off !== declared) {
+          failed = true;
+          reject(invalidArgument(`request body has ${off} bytes but Content-Length says ${declared}`));
+          return;
+        }
+        resolve(off === buf.length ? buf : buf.subarray(0, off));
+      }
+    });
+  });
+}
+
+/** Decodes Content-Encoding (gzip, deflate, br, identity), bounded by `limit`. */
+export async function decodeBody(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+  if (encoding === '' || encoding === 'identity') return body;
+  const opts = { maxOutputLength: limit };
+  try {
+    switch (encoding) {
+      case 'gzip': case 'x-gzip': return await gunzip(body, opts);
+      case 'deflate': return await inflate(body, opts);
+      case 'br': return await brotli(body, opts);
+      default: throw invalidArgument(`unsupported Content-Encoding "${encoding}"; larch accepts gzip, deflate and br`);
+    }
+  } catch (err) {
+    if (LarchError.is(err)) throw err;
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(`more than ${limit} (decompressed)`, limit);
+    throw invalidArgument(`failed to decompress the ${encoding} request body: ${(err as Error).message}`);
+  }
+}
+
+export async function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
+  const raw = await readRawBody(ex, limit, ex.head.contentEncoding ? 0 : alignPad);
+  return decodeBody(raw, ex.head.contentEncoding, limit);
+}

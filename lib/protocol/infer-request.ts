@@ -1,0 +1,34 @@
+// The front-end-neutral form of an inference request and response: HTTP JSON, HTTP binary and
+// gRPC all decode into InferRequest and encode from InferResult.
+import type { InferenceModel, Tensor } from '../backends/types.js';
+
+export type ParameterValue = string | number | boolean;
+export type Parameters = Record<string, ParameterValue>;
+
+export interface RequestedOutput {
+  name: string;
+  /** Return this output in binary form (HTTP binary extension). Undefined: the request default. */
+  binary?: boolean;
+  /** Classification extension: return the top-k classes as "score:index" strings. */
+  classCount?: number;
+}
+
+export interface InferRequest {
+  id?: string;
+  parameters: Parameters;
+  inputs: Tensor[];
+  /** Undefined = every output of the model. */
+  outputs?: RequestedOutput[];
+}
+
+export interface OutputResult {
+  tensor: Tensor;
+  binary: boolean;
+}
+
+export interface InferResult {
+  model: InferenceModel;
+  id?: string;
+  parameters: Parameters;
+  outputs: OutputResult[];
+}

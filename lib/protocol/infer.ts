@@ -1,0 +1,49 @@
+// Runs one decoded request on a model: validates the requested outputs, calls the model, then
+// selects, orders and post-processes (classification) the outputs the client asked for.
+import type { InferenceModel, InferOptions, Tensor } from '../backends/types.js';
+import { classify } from './classification.js';
+import { internal, invalidArgument } from './errors.js';
+import type { InferRequest, InferResult, OutputResult } from './infer-request.js';
+import { validateRequestedOutputs } from './validate.js';
+
+/** Request parameters larch understands; others are accepted and ignored, as Triton does. */
+function inferOptions(req: InferRequest): InferOptions {
+  const options: InferOptions = {};
+  if (req.outputs) options.outputs = req.outputs.map((o) => o.name);
+  const timeout = req.parameters.timeout;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) {
+      throw invalidArgument(`request parameter "timeout" must be a non-negative integer of microseconds, got ${JSON.stringify(timeout)}`);
+    }
+    options.timeoutUs = timeout;
+  }
+  return options;
+}
+
+export async function runInference(model: InferenceModel, req: InferRequest, defaultBinary: boolean): Promise<InferResult> {
+  validateRequestedOutputs(model, req.outputs);
+  const options = inferOptions(req);
+  const tensors = await model.infer(req.inputs, options);
+  const byName = new Map<string, Tensor>();
+  for (const t of tensors) byName.set(t.name, t);
+  const outputs: OutputResult[] = [];
+  const batched = model.maxBatchSize > 0;
+  if (req.outputs) {
+    for (const o of req.outputs) {
+      let tensor = byName.get(o.name);
+      if (!tensor) throw internal(`model '${model.name}' did not produce requested output '${o.name}'`);
+      if (o.classCount) tensor = classify(tensor, o.classCount, batched);
+      outputs.push({ tensor, binary: o.binary ?? defaultBinary });
+    }
+  } else {
+    for (const spec of model.outputs) {
+      const tensor = byName.get(spec.name);
+      if (tensor) outputs.push({ tensor, binary: defaultBinary });
+    }
+    // Outputs a backend adds beyond the declared ones are passed through too.
+    for (const t of tensors) if (!model.outputs.some((s) => s.name === t.name)) outputs.push({ tensor: t, binary: defaultBinary });
+  }
+  const result: InferResult = { model, parameters: { ...model.responseParameters }, outputs };
+  if (req.id !== undefined) result.id = req.id;
+  return result;
+}

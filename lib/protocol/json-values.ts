@@ -1,0 +1,122 @@
+// JSON tensor data <-> typed arrays. Request data may be flat or nested (row-major); it is walked
+// once and written straight into the destination typed array, with no flattened copy in between.
+import type { DataType, TensorData } from '../backends/types.js';
+import { allocate, fromHalfBits, toHalfBits, type NumericData } from './datatypes.js';
+import { invalidArgument } from './errors.js';
+
+type Store = (out: NumericData | Buffer[], i: number, v: unknown) => boolean;
+
+const intRange: Partial<Record<DataType, [number, number]>> = {
+  UINT8: [0, 0xff], UINT16: [0, 0xffff], UINT32: [0, 0xffffffff],
+  INT8: [-0x80, 0x7f], INT16: [-0x8000, 0x7fff], INT32: [-0x80000000, 0x7fffffff],
+};
+
+function storeFor(dt: DataType): Store {
+  switch (dt) {
+    case 'FP32': case 'FP64':
+      return (out, i, v) => { if (typeof v !== 'number') return false; (out as Float32Array)[i] = v; return true; };
+    case 'FP16':
+      return (out, i, v) => { if (typeof v !== 'number') return false; (out as Uint16Array)[i] = toHalfBits(v); return true; };
+    case 'BOOL':
+      return (out, i, v) => { if (typeof v !== 'boolean') return false; (out as Uint8Array)[i] = v ? 1 : 0; return true; };
+    case 'INT64': case 'UINT64': {
+      const lo = dt === 'INT64' ? -(2 ** 63) : 0;
+      const hi = dt === 'INT64' ? 2 ** 63 : 2 ** 64;
+      return (out, i, v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v >= hi) return false;
+        (out as BigInt64Array)[i] = BigInt(v);
+        return true;
+      };
+    }
+    case 'BYTES':
+      return (out, i, v) => { if (typeof v !== 'string') return false; (out as Buffer[])[i] = Buffer.from(v, 'utf8'); return true; };
+    default: {
+      const [lo, hi] = intRange[dt]!;
+      return (out, i, v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) return false;
+        (out as Int32Array)[i] = v;
+        return true;
+      };
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
+
+const expectedKind: Record<string, string> = {
+  FP16: 'a number', FP32: 'a number', FP64: 'a number', BOOL: 'true or false', BYTES: 'a string',
+};
+
+/**
+ * Decodes JSON `data` (flat or nested arrays) of a tensor with `count` elements.
+ * `what` names the tensor in error messages.
+ */
+export function fromJsonData(dt: DataType, data: unknown, count: number, what: string): TensorData {
+  if (!Array.isArray(data)) {
+    throw invalidArgument(`${what}: "data" must be an array (flat or nested, row-major), got ${describe(data)}`);
+  }
+  const out: NumericData | Buffer[] = dt === 'BYTES' ? new Array<Buffer>(count) : allocate(dt, count);
+  const store = storeFor(dt);
+  let n = 0;
+  // Explicit stack of (array, next index) so deep nesting cannot overflow the JS stack.
+  const arrays: unknown[][] = [data];
+  const indices: number[] = [0];
+  while (arrays.length) {
+    const top = arrays.length - 1;
+    const arr = arrays[top]!;
+    const idx = indices[top]!;
+    if (idx === arr.length) { arrays.pop(); indices.pop(); continue; }
+    indices[top] = idx + 1;
+    const v = arr[idx];
+    if (Array.isArray(v)) { arrays.push(v); indices.push(0); continue; }
+    if (n >= count) throw invalidArgument(`${what}: "data" has more than the ${count} elements its shape requires`);
+    if (!store(out, n, v)) {
+      const kind = expectedKind[dt] ?? `an integer in the range of ${dt}`;
+      throw invalidArgument(`${what}: element ${n} is ${describe(v)}, expected ${kind} for datatype ${dt}`);
+    }
+    n++;
+  }
+  if (n !== count) throw invalidArgument(`${what}: "data" has ${n} elements but its shape requires ${count}`);
+  return out;
+}
+
+/**
+ * The JSON text of a tensor's data as a flat array. Built as one string (no intermediate array of
+ * numbers). Non-finite floats have no JSON form and are written as null.
+ */
+export function toJsonDataText(dt: DataType, data: TensorData): string {
+  const n = data.length;
+  if (n === 0) return '[]';
+  let s = '[';
+  switch (dt) {
+    case 'BYTES': {
+      const elems = data as Buffer[];
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + JSON.stringify(elems[i]!.toString('utf8'));
+      break;
+    }
+    case 'BOOL': {
+      const a = data as Uint8Array;
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + (a[i] ? 'true' : 'false');
+      break;
+    }
+    case 'FP16': {
+      const a = data as Uint16Array;
+      for (let i = 0; i < n; i++) { const v = fromHalfBits(a[i]!); s += (i ? ',' : '') + (Number.isFinite(v) ? v : 'null'); }
+      break;
+    }
+    case 'FP32': case 'FP64': {
+      const a = data as Float32Array;
+      for (let i = 0; i < n; i++) { const v = a[i]!; s += (i ? ',' : '') + (Number.isFinite(v) ? v : 'null'); }
+      break;
+    }
+    default: {
+      // Integers, including BigInt64/BigUint64 (their decimal text is exact).
+      const a = data as ArrayLike<number | bigint>;
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + String(a[i]);
+    }
+  }
+  return s + ']';
+}

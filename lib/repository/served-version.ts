@@ -1,0 +1,110 @@
+// One loaded version of a model while the repository serves it, with the reference count that
+// lets a version swap drop no request: the repository switches its map to the new version
+// first, then retires the old one, which unloads only once its in-flight requests are done.
+//
+//   live --retire()--> draining (no new requests; in-flight ones finish) --> unloaded
+//
+// Front ends get a ModelHandle. A handle obtained without an explicit version that finds its
+// version already retired runs the request on whatever version serves the model now.
+import type { InferenceModel, InferOptions, ModelStats, Tensor, TensorSpec } from '../backends/types.js';
+import { LarchError } from '../protocol/errors.js';
+import type { ModelConfig } from './model-config.js';
+import type { Lineage } from './lineage.js';
+
+export class ServedVersion {
+  readonly model: InferenceModel;
+  readonly version: string;
+  readonly config: ModelConfig;
+  readonly lineage: Lineage;
+  /** Fingerprint of the version folder and config it was loaded from (reload detection). */
+  readonly sourceKey: string;
+  #inflight = 0;
+  #retired = false;
+  #drained: (() => void) | undefined;
+  #unloaded: Promise<void> | undefined;
+  #latestHandle: ModelHandle | undefined;
+  #pinnedHandle: ModelHandle | undefined;
+
+  constructor(model: InferenceModel, version: string, config: ModelConfig, lineage: Lineage, sourceKey: string) {
+    this.model = model;
+    this.version = version;
+    this.config = config;
+    this.lineage = lineage;
+    this.sourceKey = sourceKey;
+  }
+
+  get retired(): boolean { return this.#retired; }
+  get inflight(): number { return this.#inflight; }
+
+  /** Counts a request in; false once retired (the caller must go elsewhere). */
+  acquire(): boolean {
+    if (this.#retired) return false;
+    this.#inflight++;
+    return true;
+  }
+
+  release(): void {
+    this.#inflight--;
+    if (this.#inflight === 0 && this.#drained) this.#drained();
+  }
+
+  /** Stops new requests, waits for in-flight ones, unloads. Idempotent. */
+  retire(): Promise<void> {
+    if (this.#unloaded) return this.#unloaded;
+    this.#retired = true;
+    const drained = this.#inflight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => { this.#drained = resolve; });
+    this.#unloaded = drained.then(() => this.model.unload());
+    return this.#unloaded;
+  }
+
+  /** The handle front ends use; `pinned` when the request named this version explicitly. */
+  handle(pinned: boolean, resolveCurrent: () => ServedVersion): ModelHandle {
+    if (pinned) return (this.#pinnedHandle ??= new ModelHandle(this, undefined));
+    return (this.#latestHandle ??= new ModelHandle(this, resolveCurrent));
+  }
+}
+
+/** What getModel returns: an InferenceModel view of a served version, reference-counted per request. */
+export class ModelHandle implements InferenceModel {
+  readonly #served: ServedVersion;
+  readonly #resolveCurrent: (() => ServedVersion) | undefined;
+
+  constructor(served: ServedVersion, resolveCurrent: (() => ServedVersion) | undefined) {
+    this.#served = served;
+    this.#resolveCurrent = resolveCurrent;
+  }
+
+  get name(): string { return this.#served.model.name; }
+  get version(): string { return this.#served.version; }
+  get platform(): string { return this.#served.model.platform; }
+  get maxBatchSize(): number { return this.#served.model.maxBatchSize; }
+  get inputs(): TensorSpec[] { return this.#served.model.inputs; }
+  get outputs(): TensorSpec[] { return this.#served.model.outputs; }
+  get responseParameters(): Record<string, string | number | boolean> { return this.#served.model.responseParameters; }
+
+  async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
+    let served = this.#served;
+    // A version retired between getModel and infer: an unversioned request moves to the
+    // version serving now (resolveCurrent throws UNAVAILABLE when there is none).
+    for (let attempt = 0; !served.acquire(); attempt++) {
+      if (!this.#resolveCurrent || attempt >= 3) {
+        throw new LarchError('UNAVAILABLE', `version ${served.version} of model "${this.name}" has been unloaded`);
+      }
+      served = this.#resolveCurrent();
+    }
+    try {
+      return await served.model.infer(inputs, options);
+    } finally {
+      served.release();
+    }
+  }
+
+  stats(): ModelStats { return this.#served.model.stats(); }
+
+  unload(): Promise<void> {
+    return Promise.reject(new LarchError('UNSUPPORTED',
+      `model "${this.name}" is owned by the repository: unload it through the repository API`));
+  }
+}

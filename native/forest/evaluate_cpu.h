@@ -1,0 +1,127 @@
+// The CPU evaluator: tree traversal over the packed layout (compile.h) and the block loop that
+// accumulates a block of rows across every tree. Included only by predictor.cc.
+//
+// EvaluateBlock walks trees in order and, for each tree, all rows of the block, so each tree's
+// nodes stay in L1 while the block's rows (at most kBlockRows) stay in L1/L2, and every row's
+// accumulator receives its trees' leaves in tree order (bit-for-bit the libraries' sum order).
+// The traversal trusts the packed form: the compiler checked every index.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "forest/compile.h"
+
+namespace larch::forest {
+
+template <typename T>
+inline bool SpecialGoesDistant(const PackedNode<T>* n, T x) {
+  const uint32_t meta = n->meta;
+  const auto missing = static_cast<MissingType>((meta >> kMetaMissingShift) & 3u);
+  const bool default_distant = (meta & kMetaDefaultDistant) != 0;
+  if (std::isnan(x)) {
+    if (missing != MissingType::kNone) return default_distant;
+    x = T(0);  // LightGBM missing type None: NaN is compared as 0.0
+  } else if (missing == MissingType::kZero) {
+    // LightGBM's zero threshold is the float 1e-35 compared in double.
+    const double kZero = static_cast<double>(1e-35f);
+    const double d = static_cast<double>(x);
+    if (d >= -kZero && d <= kZero) return default_distant;
+  }
+  bool cond = false;
+  switch (static_cast<Operator>((meta >> kMetaOpShift) & 7u)) {
+    case Operator::kLT: cond = x < n->value; break;
+    case Operator::kLE: cond = x <= n->value; break;
+    case Operator::kEQ: cond = x == n->value; break;
+    case Operator::kGT: cond = x > n->value; break;
+    case Operator::kGE: cond = x >= n->value; break;
+    case Operator::kNone: break;
+  }
+  return !cond;  // special nodes keep left as the near child
+}
+
+template <typename T>
+inline bool CategoryMatches(const uint32_t* cat_words, uint32_t index, T x) {
+  const uint32_t* bits = cat_words + index;
+  // x < nbits (<= 2^24) also rejects values that are not exactly representable integers.
+  if (!(x >= T(0)) || !(x < static_cast<T>(bits[0]))) return false;
+  const uint32_t c = static_cast<uint32_t>(x);
+  return (bits[1 + c / 32] >> (c % 32)) & 1u;
+}
+
+template <typename T, bool kCategorical, bool kGeneral>
+inline const PackedNode<T>* FindLeaf(const PackedNode<T>* __restrict n, const T* __restrict row,
+                                     const uint32_t* __restrict cat_words) {
+  uint32_t meta = n->meta;
+  while (!(meta & kMetaLeaf)) {
+    const T x = row[meta & kMetaFeatureMask];
+    bool distant;
+    if (kGeneral && (meta & kMetaSpecial)) {
+      distant = SpecialGoesDistant(n, x);
+    } else if (kCategorical && (meta & kMetaCategorical)) {
+      distant = std::isnan(x) ? (meta & kMetaDefaultDistant) != 0
+                              : !CategoryMatches(cat_words, n->index, x);
+    } else {
+      // NaN fails >=, and only then does the default-distant bit matter.
+      distant = (x >= n->value) | ((x != x) & ((meta & kMetaDefaultDistant) != 0));
+    }
+    n += distant ? n->aux : 1u;
+    meta = n->meta;
+  }
+  return n;
+}
+
+// Adds a reached leaf to a row's accumulator (general instantiation: leaf vectors, linear leaves).
+template <typename T>
+inline void AddLeafGeneral(const CompiledTrees<T>& c, const TreeOutput& o,
+                           const PackedNode<T>* leaf, const T* row, T* acc) {
+  if (leaf->meta & kMetaLeafVector) {
+    const T* vec = c.leaf_values.data() + leaf->aux;
+    for (uint32_t k = o.vec_begin; k < o.vec_end; ++k) {
+      acc[c.vec_map[k].first] += vec[c.vec_map[k].second];
+    }
+    return;
+  }
+  if (leaf->meta & kMetaLinearLeaf) {
+    const LinearLeaf& lin = c.linear_leaves[leaf->aux];
+    double v = lin.constant;
+    for (uint32_t k = lin.begin; k < lin.end; ++k) {
+      const double x = static_cast<double>(row[c.linear_feature[k]]);
+      if (std::isnan(x)) {
+        v = lin.fallback;
+        break;
+      }
+      v += c.linear_coeff[k] * x;
+    }
+    acc[o.slot] += static_cast<T>(v);
+    return;
+  }
+  acc[o.slot] += leaf->value;
+}
+
+// acc: n_rows * num_slots accumulators, already zeroed. rows: n_rows * num_feature values.
+template <typename T, bool kCategorical, bool kGeneral>
+void EvaluateBlock(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
+                   size_t num_feature, T* __restrict acc, size_t num_slots) {
+  const PackedNode<T>* nodes = c.nodes.data();
+  const uint32_t* cats = c.cat_words.data();
+  const size_t num_tree = c.root.size();
+  for (size_t t = 0; t < num_tree; ++t) {
+    const PackedNode<T>* root = nodes + c.root[t];
+    const TreeOutput& o = c.output[t];
+    if constexpr (!kGeneral) {
+      T* a = acc + o.slot;
+      for (size_t r = 0; r < n_rows; ++r) {
+        a[r * num_slots] += FindLeaf<T, kCategorical, false>(root, rows + r * num_feature, cats)->value;
+      }
+    } else {
+      for (size_t r = 0; r < n_rows; ++r) {
+        const T* row = rows + r * num_feature;
+        AddLeafGeneral(c, o, FindLeaf<T, kCategorical, true>(root, row, cats), row, acc + r * num_slots);
+      }
+    }
+  }
+}
+
+}  // namespace larch::forest

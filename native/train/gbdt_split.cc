@@ -1,0 +1,48 @@
+// Cut enumeration for one feature (formulas in gbdt_split.h).
+#include "train/gbdt_split.h"
+
+namespace larch::train {
+
+void EvaluateFeature(const GradSum* h, int32_t num_cuts, int32_t feature, const GradSum& total,
+                     const SplitParams& p, SplitCandidate& best) {
+  const GradSum missing = h[num_cuts + 1];
+  const bool has_missing = missing.h > 0.0;
+  const double parent = LeafScore(total, p);
+  const double mcw = p.min_child_weight;
+  GradSum left;
+  // A cut after bin b exists for b < num_cuts (c_b is the threshold); the last value bin has none.
+  for (int32_t b = 0; b < num_cuts; ++b) {
+    left += h[b];
+    const GradSum right_values = total - left - missing;
+    {  // missing values go right
+      const GradSum r = right_values + missing;
+      if (left.h >= mcw && r.h >= mcw && left.h > 0.0 && r.h > 0.0) {
+        const double gain = LeafScore(left, p) + LeafScore(r, p) - parent;
+        if (gain > best.gain) {
+          best.gain = gain;
+          best.feature = feature;
+          best.bin = b;
+          best.default_left = has_missing ? false : left.h >= r.h;
+          best.left = left;
+          best.right = r;
+        }
+      }
+    }
+    if (has_missing) {  // missing values go left
+      const GradSum l = left + missing;
+      if (l.h >= mcw && right_values.h >= mcw && l.h > 0.0 && right_values.h > 0.0) {
+        const double gain = LeafScore(l, p) + LeafScore(right_values, p) - parent;
+        if (gain > best.gain) {
+          best.gain = gain;
+          best.feature = feature;
+          best.bin = b;
+          best.default_left = true;
+          best.left = l;
+          best.right = right_values;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace larch::train
