@@ -8,3 +8,4 @@ export type { ErrorCode } from './protocol/errors.js';
 export { createServer } from './server/create-server.js';
 export type { LarchServer, ServerOptions } from './server/create-server.js';
 export * from './train/index.js';
+export * from './flow/index.js';
