@@ -18,6 +18,14 @@
     ],
 
     "larch_batch_sources": [
+      "native/batch/policy.cc",
+      "native/batch/tensor.cc",
+      "native/batch/stats.cc",
+      "native/batch/batcher.cc",
+      "native/batch/model_registry.cc",
+      "native/addon/batch_runner_kinds.cc",
+      "native/addon/batch_binding.cc",
+      "native/addon/batch_test_runner.cc"
     ],
 
     "larch_onnx_sources": [

@@ -60,7 +60,9 @@ export function normalizeModelConfig(raw: JsonObject, modelName: string): ModelC
     if (!group.name) group.name = `${modelName}_${i}`;
     // larch's evaluators run on the CPU: KIND_AUTO resolves as Triton resolves it with no GPU.
     if (group.kind === 'KIND_AUTO') group.kind = 'KIND_CPU';
-    if (group.count < 1) group.count = group.kind === 'KIND_CPU' && cfg.backend === 'onnxruntime' ? 2 : 1;
+    // The default count depends on the backend (Triton: 2 CPU instances for onnxruntime); a
+    // backend found later from the model's files fills it in on the second normalization.
+    if (group.count < 1 && cfg.backend) group.count = group.kind === 'KIND_CPU' && cfg.backend === 'onnxruntime' ? 2 : 1;
   });
   return cfg;
 }

@@ -282,6 +282,7 @@ export class ModelRepository implements ModelRepositoryView {
       throw new LarchError('NOT_FOUND', `unknown model "${name}"`);
     }
     if (version !== undefined && version !== '') {
+      if (/^\d+$/.test(version)) version = String(Number(version));   // "01" names version 1, as Triton parses it
       const v = e.versions.get(version);
       if (v) return v;
       const reason = e.failed.get(version);

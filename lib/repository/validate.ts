@@ -95,7 +95,11 @@ function checkTensors(cfg: ModelConfig, kind: 'input' | 'output', tensors: Array
     if (t.data_type === 'TYPE_INVALID') throw bad(cfg, `${kind} "${t.name}" must specify 'data_type'`);
     if (!kserveDataType(t.data_type)) throw unsupported(cfg, `${kind} "${t.name}" data_type ${t.data_type}`);
     if (t.is_shape_tensor) throw unsupported(cfg, `${kind} "${t.name}" is_shape_tensor (TensorRT only)`);
-    if (t.dims.length === 0) throw bad(cfg, `${kind} "${t.name}" must specify 'dims'`);
+    // Triton requires dims; larch also accepts [] in a batching model (one scalar per batch
+    // element), which is what a rank-1 model tensor auto-completes to.
+    if (t.dims.length === 0 && cfg.max_batch_size === 0) {
+      throw bad(cfg, `${kind} "${t.name}" must specify 'dims' (a model with max_batch_size 0 has no batch dimension to stand on)`);
+    }
     for (const d of t.dims) {
       if (d < 1 && d !== -1) throw bad(cfg, `${kind} "${t.name}" dimension ${d} must be >= 1, or -1 for a variable-size dimension`);
     }

@@ -16,6 +16,8 @@ enum class StatusCode : int {
   kInternal = 4,
   kUnavailable = 5,
   kCancelled = 6,
+  kResourceExhausted = 7,  // a bounded queue is full (dynamic batching max_queue_size)
+  kDeadlineExceeded = 8,   // a request's queue timeout expired before it ran
 };
 
 class Status {
@@ -29,6 +31,8 @@ class Status {
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -42,6 +46,8 @@ class Status {
       case StatusCode::kInternal: return "INTERNAL";
       case StatusCode::kUnavailable: return "UNAVAILABLE";
       case StatusCode::kCancelled: return "CANCELLED";
+      case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+      case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
     }
     return "UNKNOWN";
   }

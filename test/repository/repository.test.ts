@@ -74,6 +74,7 @@ test('version policies: latest (default 1, or N), all, specific with a missing v
       'specific:2:READY', 'specific:5:UNAVAILABLE']);
     assert.equal(repo.getModel('latest2').version, '3', 'no version asked: the highest ready one');
     assert.equal(repo.getModel('latest2', '2').version, '2');
+    assert.equal(repo.getModel('latest2', '02').version, '2', 'a version is a number');
     assert.deepEqual(repo.metadata('all').versions, ['1', '3']);
     await rejectsWith(() => repo.getModel('specific', '5'), 'UNAVAILABLE', /version folder 5 does not exist/);
   } finally {

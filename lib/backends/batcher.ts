@@ -1,0 +1,257 @@
+// A model behind the native dynamic batcher (native/batch), as JS sees it: infer() queues the
+// request's typed arrays natively and resolves when an instance thread has run the batch it
+// joined. Any Node environment in the process can reach the same native model: the creator
+// passes `id` to worker threads, which call BatchedModel.open(id).
+//
+// Memory: input arrays are borrowed (not copied) by native code and output arrays are allocated
+// here and filled natively, so the Tensor objects of a request are kept referenced (in
+// #pending) until its completion arrives. Do not detach or transfer their buffers meanwhile.
+import { addon } from '../native.js';
+import { LarchError, toLarchError } from '../protocol/errors.js';
+import type { DataType, ModelStats, Tensor, TensorData, TensorSpec } from './types.js';
+
+/** What the native batcher needs to know about batching; mirrors BatchConfig in native/batch/policy.h. */
+export interface BatchConfig {
+  /** 0: the model does not batch (tensors are passed whole). */
+  maxBatchSize: number;
+  /** dynamic_batching {} present: requests are combined into batches. */
+  dynamicBatching: boolean;
+  preferredBatchSizes?: number[];
+  maxQueueDelayUs?: number;
+  /** default_queue_policy.max_queue_size (0 = unbounded). */
+  maxQueueSize?: number;
+  /** default_queue_policy.default_timeout_microseconds (0 = none). */
+  defaultTimeoutUs?: number;
+  allowTimeoutOverride?: boolean;
+  /** instance_group count: native threads forming and running batches. */
+  instanceCount?: number;
+}
+
+/** Which native runner computes the batches, plus its options (e.g. a forest model handle). */
+export interface RunnerOptions {
+  kind: string;
+  [option: string]: unknown;
+}
+
+export interface BatchedModelOptions {
+  /** Process-wide unique id (other threads open the model by it). */
+  id: string;
+  name: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  config: BatchConfig;
+  runner: RunnerOptions;
+}
+
+type Failure = [slot: number, code: string, message: string];
+type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined) => void;
+
+interface NativeBatchHandle {
+  infer(slot: number, inputs: unknown[], outputs: TensorData[], timeoutUs: number): void;
+  stats(): ModelStats;
+  describe(): { id: string; name: string; maxBatchSize: number; inputs: TensorSpec[]; outputs: TensorSpec[] };
+  unload(): void;
+  close(): void;
+  pending(): number;
+}
+interface BatchAddon {
+  BatchHandle: new (optionsOrId: BatchedModelOptions | string, onComplete: OnComplete) => NativeBatchHandle;
+  batchRunnerKinds(): string[];
+  batchModelIds(): string[];
+}
+const native = addon as unknown as BatchAddon;
+
+/** Codes of native/batch/tensor.h's DType, in order. */
+const dtypeCode: Partial<Record<DataType, number>> = {
+  BOOL: 0, UINT8: 1, UINT16: 2, UINT32: 3, UINT64: 4, INT8: 5, INT16: 6, INT32: 7, INT64: 8,
+  FP16: 9, FP32: 10, FP64: 11,
+};
+
+type TypedArrayCtor = new (length: number) => Exclude<TensorData, Buffer[]>;
+const arrayOf: Partial<Record<DataType, TypedArrayCtor>> = {
+  BOOL: Uint8Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array,
+  INT8: Int8Array, INT16: Int16Array, INT32: Int32Array, INT64: BigInt64Array,
+  FP16: Uint16Array, FP32: Float32Array, FP64: Float64Array,
+};
+
+interface Pending {
+  resolve: (outputs: Tensor[]) => void;
+  reject: (err: Error) => void;
+  inputs: Tensor[];        // keeps the borrowed input memory alive
+  outputs: Tensor[];
+  wanted: string[] | undefined;
+}
+
+export function batchRunnerKinds(): string[] {
+  return native.batchRunnerKinds();
+}
+
+export class BatchedModel {
+  readonly id: string;
+  readonly name: string;
+  readonly maxBatchSize: number;
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  #handle: NativeBatchHandle | undefined;
+  #pending: Array<Pending | undefined> = [];
+  #freeSlots: number[] = [];
+  #inFlight = 0;
+  #drained: Array<() => void> = [];
+  #inputIndex = new Map<string, number>();
+
+  private constructor(optionsOrId: BatchedModelOptions | string) {
+    try {
+      this.#handle = new native.BatchHandle(optionsOrId, (slots, failures) => this.#complete(slots, failures));
+    } catch (err) {
+      throw toLarchError(err);
+    }
+    const d = this.#handle.describe();
+    this.id = d.id;
+    this.name = d.name;
+    this.maxBatchSize = d.maxBatchSize;
+    this.inputs = d.inputs;
+    this.outputs = d.outputs;
+    this.inputs.forEach((s, i) => this.#inputIndex.set(s.name, i));
+  }
+
+  /** Creates the native model and its instance threads, and registers it under options.id. */
+  static create(options: BatchedModelOptions): BatchedModel {
+    return new BatchedModel(options);
+  }
+
+  /** Opens a model another environment (e.g. the main thread) created, by its id. */
+  static open(id: string): BatchedModel {
+    return new BatchedModel(id);
+  }
+
+  /** Requests queued or running from this environment. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Queues one request. Inputs are matched by name; each is [rows, ...dims] when the model
+   * batches. Resolves with every output (or those named in `outputs`), rows first.
+   */
+  infer(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Promise<Tensor[]> {
+    const handle = this.#handle;
+    if (!handle) return Promise.reject(new LarchError('UNAVAILABLE', `model "${this.name}" is unloaded`));
+    let args: unknown[];
+    let outputs: Tensor[];
+    try {
+      const ordered = this.#orderInputs(inputs);
+      args = new Array(ordered.length * 3);
+      for (let i = 0; i < ordered.length; i++) {
+        const t = ordered[i]!;
+        args[3 * i] = t.data;
+        args[3 * i + 1] = dtypeCode[t.datatype];
+        args[3 * i + 2] = t.shape;
+      }
+      const rows = this.maxBatchSize > 0 ? ordered[0]!.shape[0]! : 1;
+      outputs = this.#allocateOutputs(rows);
+      if (options.outputs) {
+        for (const name of options.outputs)
+          if (!this.outputs.some((o) => o.name === name))
+            throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${name}' for model '${this.name}'`);
+      }
+    } catch (err) {
+      return Promise.reject(toLarchError(err));
+    }
+    const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
+    return new Promise<Tensor[]>((resolve, reject) => {
+      try {
+        handle.infer(slot, args, outputs.map((o) => o.data), options.timeoutUs ?? 0);
+      } catch (err) {
+        this.#freeSlots.push(slot);
+        reject(toLarchError(err));
+        return;
+      }
+      this.#pending[slot] = { resolve, reject, inputs, outputs, wanted: options.outputs };
+      this.#inFlight++;
+    });
+  }
+
+  stats(): ModelStats {
+    if (!this.#handle) throw new LarchError('UNAVAILABLE', `model "${this.name}" is unloaded`);
+    return this.#handle.stats();
+  }
+
+  /**
+   * Unloads the model for every environment: new requests fail with UNAVAILABLE, requests
+   * already queued still run. Resolves once this environment's requests have completed.
+   */
+  async unload(): Promise<void> {
+    this.#handle?.unload();
+    await this.close();
+  }
+
+  /** Detaches this environment (after its requests complete); the model stays loaded elsewhere. */
+  async close(): Promise<void> {
+    if (!this.#handle) return;
+    if (this.#inFlight > 0) await new Promise<void>((r) => this.#drained.push(r));
+    this.#handle?.close();
+    this.#handle = undefined;
+  }
+
+  #orderInputs(inputs: Tensor[]): Tensor[] {
+    if (inputs.length !== this.inputs.length)
+      throw new LarchError('INVALID_ARGUMENT',
+        `expected ${this.inputs.length} inputs but got ${inputs.length} inputs for model '${this.name}'`);
+    const ordered = new Array<Tensor>(inputs.length);
+    for (const t of inputs) {
+      const i = this.#inputIndex.get(t.name);
+      if (i === undefined)
+        throw new LarchError('INVALID_ARGUMENT', `unexpected inference input '${t.name}' for model '${this.name}'`);
+      const spec = this.inputs[i]!;
+      if (t.datatype !== spec.datatype)
+        throw new LarchError('INVALID_ARGUMENT',
+          `inference input '${t.name}' data-type is '${t.datatype}', but model '${this.name}' expects '${spec.datatype}'`);
+      if (dtypeCode[t.datatype] === undefined || Array.isArray(t.data))
+        throw new LarchError('UNSUPPORTED', `input '${t.name}': ${t.datatype} tensors are not batched natively`);
+      ordered[i] = t;
+    }
+    return ordered;
+  }
+
+  #allocateOutputs(rows: number): Tensor[] {
+    return this.outputs.map((spec) => {
+      let n = rows;
+      for (const d of spec.dims) {
+        if (d < 0) throw new LarchError('UNSUPPORTED', `output '${spec.name}' of model '${this.name}' has a variable dim; the batcher needs fixed output dims`);
+        n *= d;
+      }
+      const Ctor = arrayOf[spec.datatype];
+      if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
+      const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
+      return { name: spec.name, datatype: spec.datatype, shape, data: new Ctor(n) };
+    });
+  }
+
+  #complete(slots: Uint32Array, failures: Failure[] | undefined): void {
+    if (failures) {
+      for (const [slot, code, message] of failures) {
+        const p = this.#take(slot);
+        if (p) p.reject(toLarchError(Object.assign(new Error(message), { code })));
+      }
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const p = this.#take(slots[i]!);
+      if (!p) continue;  // a failure, already rejected
+      p.resolve(p.wanted ? p.outputs.filter((o) => p.wanted!.includes(o.name)) : p.outputs);
+    }
+    if (this.#inFlight === 0 && this.#drained.length) {
+      const waiters = this.#drained;
+      this.#drained = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  #take(slot: number): Pending | undefined {
+    const p = this.#pending[slot];
+    if (!p) return undefined;
+    this.#pending[slot] = undefined;
+    this.#freeSlots.push(slot);
+    this.#inFlight--;
+    return p;
+  }
+}

@@ -1,0 +1,167 @@
+// A model's request queue and its instance threads.
+//
+//   JS thread ──Enqueue──▶ queue (mutex mu_) ◀──NextAction── instance thread × instance_count
+//                                                    │ gather rows → runner->Run → split rows
+//                                                    ▼
+//                                       request->sink->Complete(request)   (per-env route)
+//
+// Requests come from a per-model pool (AcquireRequest / ReleaseRequest) and are reused, so the
+// steady state allocates nothing per request. Each instance owns its runner and batch buffers;
+// a batch of one request runs straight on the caller's memory, larger batches are gathered
+// into the instance's input buffers (sized for max_batch_size at creation) and the outputs are
+// split back into each request's own output memory.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch/policy.h"
+#include "batch/stats.h"
+#include "batch/tensor.h"
+#include "common/status.h"
+
+namespace larch::batch {
+
+struct Request;
+
+// Where a finished request goes (the addon's per-environment completion route). Complete is
+// called on an instance thread, exactly once per enqueued request, after its status is set and
+// its outputs are written; the sink must eventually hand the request back with ReleaseRequest.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  virtual void Complete(Request* request) = 0;
+};
+
+// Memory a request's output is written into (owned by the caller, e.g. a JS typed array).
+struct OutputDest {
+  std::byte* data = nullptr;
+  size_t bytes = 0;
+};
+
+struct Request {
+  // Filled by the caller before Enqueue:
+  uint64_t slot = 0;                       // the caller's id for this request
+  std::vector<TensorView> inputs;          // one per model input (sized by the pool)
+  std::vector<OutputDest> outputs;         // one per model output (sized by the pool)
+  int64_t timeout_us = 0;                  // client timeout; 0 = none
+  std::shared_ptr<CompletionSink> sink;
+  // Set by the batcher:
+  Status status;
+  int64_t rows = 0;
+  QueuedRequest queued;
+};
+
+class Batcher;
+
+// What Allocate hands out for one output of the current batch (see BatchOutput).
+class BatchOutputSink {
+ public:
+  StatusOr<std::byte*> Allocate(size_t index, const Shape& shape);
+
+ private:
+  friend class Batcher;
+  struct Slot {
+    bool allocated = false;
+    bool direct = false;  // written straight into the single request's memory
+    Shape shape;
+    std::vector<std::byte> buffer;  // grows to the largest batch seen (max_batch_size rows up front)
+  };
+  const std::vector<TensorSpec>* specs_ = nullptr;
+  bool batching_ = false;
+  int64_t rows_ = 0;
+  Request* single_ = nullptr;  // the request when the batch has exactly one
+  std::vector<Slot> slots_;
+};
+
+class Batcher {
+ public:
+  static StatusOr<std::shared_ptr<Batcher>> Create(std::string name, std::vector<TensorSpec> inputs,
+                                                   std::vector<TensorSpec> outputs, BatchConfig config,
+                                                   const RunnerFactory& factory);
+  ~Batcher();  // Stop() and join the instance threads
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  // A request with inputs/outputs vectors sized for this model. Thread-safe.
+  Request* AcquireRequest();
+  // Back to the pool (drops the sink). Thread-safe.
+  void ReleaseRequest(Request* request);
+
+  // Validates the request against the model (dtypes, shapes, byte sizes, batch size) and queues
+  // it. On error the request is not queued and stays the caller's. Thread-safe.
+  Status Enqueue(Request* request);
+
+  // Stops accepting requests (UNAVAILABLE); the instances finish everything already queued and
+  // exit. Idempotent.
+  void Stop();
+
+  // Forgets every request completing through `sink`: queued ones are dropped (returned to the
+  // pool without completing) and the call waits until no running batch holds one. For an
+  // environment that is going away: after this returns, no thread reads or writes the memory
+  // its requests borrowed. Must not be called from an instance thread.
+  void CancelFor(const CompletionSink* sink);
+
+  const std::string& name() const { return name_; }
+  const std::vector<TensorSpec>& inputs() const { return inputs_; }
+  const std::vector<TensorSpec>& outputs() const { return outputs_; }
+  const BatchConfig& config() const { return config_; }
+  ModelStats Stats() const { return stats_.Snapshot(); }
+
+ private:
+  struct Instance {
+    std::unique_ptr<BatchRunner> runner;
+    std::thread thread;
+    std::vector<Request*> batch;    // the requests of the batch being run
+    std::vector<const CompletionSink*> batch_sinks;  // guarded by mu_: their sinks (CancelFor)
+    std::vector<Request*> expired;  // requests whose queue timeout ran out
+    std::vector<std::vector<std::byte>> input_buffers;  // per input: gathered rows
+    std::vector<TensorView> input_views;
+    BatchOutputSink output;
+  };
+
+  Batcher(std::string name, std::vector<TensorSpec> inputs, std::vector<TensorSpec> outputs,
+          BatchConfig config);
+  Status ValidateRequest(Request* r) const;
+  void InstanceLoop(Instance& inst);
+  void RunBatch(Instance& inst, int64_t rows);
+  Status GatherInputs(Instance& inst, int64_t rows);
+  Status ScatterOutputs(Instance& inst);
+  void FailExpired(Instance& inst);
+
+  // Queue operations: the caller holds mu_.
+  void PushLocked(Request* r);
+  void PopFrontLocked(size_t n, std::vector<Request*>& out);
+  void TakeExpiredLocked(Clock::time_point now, std::vector<Request*>& out);
+  size_t QueuedLocked() const { return reqs_.size() - head_; }
+
+  const std::string name_;
+  const std::vector<TensorSpec> inputs_;
+  const std::vector<TensorSpec> outputs_;
+  const BatchConfig config_;
+  const bool batching_;
+  bool dynamic_shapes_ = false;  // some input has a -1 dim: requests carry a shape key
+
+  // Guarded by mu_: the queue (two parallel arrays from head_), stopping_, executing_.
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<QueuedRequest> views_;
+  std::vector<Request*> reqs_;
+  size_t head_ = 0;
+  bool stopping_ = false;
+  int executing_ = 0;
+  std::condition_variable batch_done_;  // a batch finished (CancelFor waits on it)
+
+  std::vector<std::unique_ptr<Instance>> instances_;
+  StatsRecorder stats_;
+
+  std::mutex pool_mu_;  // guards the request pool
+  std::vector<std::unique_ptr<Request>> pool_all_;
+  std::vector<Request*> pool_free_;
+};
+
+}  // namespace larch::batch
