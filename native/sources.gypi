@@ -43,11 +43,13 @@
       "native/onnx/ort_runtime.cc",
       "native/onnx/tensor_types.cc",
       "native/onnx/onnx_session.cc",
+      "native/onnx/onnx_batch_runner.cc",
       "native/addon/onnx_binding.cc"
     ],
 
     "larch_train_sources": [
       "native/addon/train_binding.cc",
+      "native/addon/train_model_binding.cc",
       "native/train/csv_reader.cc",
       "native/train/gbdt.cc",
       "native/train/gbdt_split.cc",
