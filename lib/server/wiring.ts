@@ -1,6 +1,8 @@
 // Where the server meets the other modules: opening the model repository (lib/repository, with
 // the backends registered) and rendering Prometheus metrics (lib/metrics).
 import type { ModelRepositoryView } from '../repository/types.js';
+// Registers the built-in backends (fil, onnxruntime) with the repository's backend registry.
+import '../backends/registry.js';
 
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
 
