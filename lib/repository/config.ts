@@ -62,7 +62,7 @@ export function normalizeModelConfig(raw: JsonObject, modelName: string): ModelC
     if (group.kind === 'KIND_AUTO') group.kind = 'KIND_CPU';
     // The default count depends on the backend (Triton: 2 CPU instances for onnxruntime); a
     // backend found later from the model's files fills it in on the second normalization.
-    if (group.count < 1 && cfg.backend) group.count = group.kind === 'KIND_CPU' && cfg.backend === 'onnxruntime' ? 2 : 1;
+    if (group.count < 1 && (cfg.backend || cfg.platform)) group.count = group.kind === 'KIND_CPU' && cfg.backend === 'onnxruntime' ? 2 : 1;
   });
   return cfg;
 }

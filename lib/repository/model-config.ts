@@ -2,6 +2,8 @@
 // what the model config endpoints return. Field names are protobuf's (snake_case), enums are
 // their names, int64 fields are numbers (Triton fixes protobuf's int64-as-string output for the
 // fields it knows; the two it does not fix stay strings, see model-config-schema.ts).
+// A 64-bit value beyond ±(2^53-1) (say priority_levels 18446744073709551615) stays exact as a
+// decimal string, protobuf's own JSON form; the uint64 fields below are typed number | string.
 // After normalizeModelConfig every primitive field of every present message is set (Triton
 // prints with always_print_primitive_fields), so backends can read fields without defaults.
 import type { DataType } from '../backends/types.js';
@@ -50,17 +52,17 @@ export interface ModelInstanceGroup {
 
 export interface ModelQueuePolicy {
   timeout_action: 'REJECT' | 'DELAY';
-  default_timeout_microseconds: number;
+  default_timeout_microseconds: number | string;
   allow_timeout_override: boolean;
   max_queue_size: number;
 }
 
 export interface ModelDynamicBatching {
   preferred_batch_size: number[];
-  max_queue_delay_microseconds: number;
+  max_queue_delay_microseconds: number | string;
   preserve_ordering: boolean;
-  priority_levels: number;
-  default_priority_level: number;
+  priority_levels: number | string;
+  default_priority_level: number | string;
   default_queue_policy?: ModelQueuePolicy;
   priority_queue_policy: Record<string, ModelQueuePolicy>;
 }

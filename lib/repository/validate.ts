@@ -40,20 +40,23 @@ const rules: Rule[] = [
       if (size <= 0) throw bad(cfg, `preferred_batch_size ${size} must be positive`);
       if (size > cfg.max_batch_size) throw bad(cfg, `preferred_batch_size ${size} exceeds max_batch_size ${cfg.max_batch_size}`);
     }
-    if (db.priority_levels !== 0) {
-      if (db.default_priority_level === 0 || db.default_priority_level > db.priority_levels) {
+    // uint64 fields beyond 2^53-1 arrive as decimal strings (model-config.ts): compare as BigInt.
+    const levels = BigInt(db.priority_levels);
+    const defaultLevel = BigInt(db.default_priority_level);
+    if (levels !== 0n) {
+      if (defaultLevel === 0n || defaultLevel > levels) {
         throw bad(cfg, `default_priority_level ${db.default_priority_level} must be in [1, ${db.priority_levels}] (priority_levels)`);
       }
       for (const level of Object.keys(db.priority_queue_policy)) {
-        const n = Number(level);
-        if (n === 0 || n > db.priority_levels) throw bad(cfg, `priority_queue_policy level ${level} must be in [1, ${db.priority_levels}]`);
+        const n = BigInt(level);
+        if (n === 0n || n > levels) throw bad(cfg, `priority_queue_policy level ${level} must be in [1, ${db.priority_levels}]`);
       }
     }
     if (db.preserve_ordering) {
-      if (db.priority_levels > 1) throw bad(cfg, `preserve_ordering allows one priority level, got priority_levels ${db.priority_levels}`);
+      if (levels > 1n) throw bad(cfg, `preserve_ordering allows one priority level, got priority_levels ${db.priority_levels}`);
       const policies = [db.default_queue_policy, ...Object.values(db.priority_queue_policy)];
       for (const p of policies) {
-        if (p && p.default_timeout_microseconds !== 0 && p.timeout_action === 'DELAY') {
+        if (p && BigInt(p.default_timeout_microseconds) !== 0n && p.timeout_action === 'DELAY') {
           throw bad(cfg, 'a queue policy cannot use timeout_action DELAY when preserve_ordering is true');
         }
       }
@@ -99,6 +102,9 @@ function checkTensors(cfg: ModelConfig, kind: 'input' | 'output', tensors: Array
     // element), which is what a rank-1 model tensor auto-completes to.
     if (t.dims.length === 0 && cfg.max_batch_size === 0) {
       throw bad(cfg, `${kind} "${t.name}" must specify 'dims' (a model with max_batch_size 0 has no batch dimension to stand on)`);
+    }
+    for (const d of [...t.dims, ...(t.reshape?.shape ?? [])]) {
+      if (typeof d !== 'number') throw bad(cfg, `${kind} "${t.name}" dimension ${d} is too large`);
     }
     for (const d of t.dims) {
       if (d < 1 && d !== -1) throw bad(cfg, `${kind} "${t.name}" dimension ${d} must be >= 1, or -1 for a variable-size dimension`);

@@ -5,7 +5,7 @@
 import { LarchError } from '../../protocol/errors.js';
 import {
   type FieldSchema, type FieldType, type JsonObject, type MessageSchema,
-  integerRange, isIntegerType, setOwn, suggestion,
+  integerJson, integerRange, isIntegerType, setOwn, suggestion,
 } from './schema.js';
 
 const camel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -92,11 +92,7 @@ function readValue(field: FieldType & { jsonString?: boolean }, v: unknown, orig
       else throw fail(origin, path, `expected an integer, got ${JSON.stringify(v) ?? typeName(v)}`);
       const [lo, hi] = integerRange[field.type]!;
       if (n < lo || n > hi) throw fail(origin, path, `${n} is out of range for ${field.type}`);
-      if (field.jsonString) return n.toString();
-      if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw fail(origin, path, `${n} is beyond ±(2^53-1), the largest integer larch keeps exactly`);
-      }
-      return Number(n);
+      return integerJson(n, field.jsonString);
     }
   }
 }

@@ -8,7 +8,7 @@
 import { type Token, Tokenizer, syntaxError } from './tokenizer.js';
 import {
   type FieldSchema, type FieldType, type JsonObject, type MessageSchema,
-  integerRange, setOwn, suggestion,
+  integerJson, integerRange, setOwn, suggestion,
 } from './schema.js';
 
 const closerOf: Record<string, string> = { '{': '}', '<': '>' };
@@ -217,11 +217,7 @@ class Parser {
         const n = this.#integer(tok, negative, name);
         const [lo, hi] = integerRange[field.type]!;
         if (n < lo || n > hi) throw this.#error(first, `${n} is out of range for field "${name}" (${field.type})`);
-        if (field.jsonString) return n.toString();
-        if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) {
-          throw this.#error(first, `${n} for field "${name}" is beyond ±(2^53-1), the largest integer larch keeps exactly`);
-        }
-        return Number(n);
+        return integerJson(n, field.jsonString);
       }
     }
   }

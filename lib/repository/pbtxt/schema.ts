@@ -47,6 +47,16 @@ export function setOwn(obj: JsonObject, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/**
+ * The JSON form of an integer: a number, or a decimal string where the field is one Triton
+ * prints as a string, or where the value is beyond ±(2^53-1) and a number would round it
+ * (protobuf's own JSON form for 64-bit values; e.g. priority_levels 18446744073709551615).
+ */
+export function integerJson(n: bigint, asString = false): number | string {
+  if (asString || n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) return n.toString();
+  return Number(n);
+}
+
 /** The JSON form of a scalar's default value. */
 export function defaultScalar(field: FieldSchema): unknown {
   switch (field.type) {
