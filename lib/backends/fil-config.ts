@@ -77,6 +77,15 @@ export function filInstanceCount(config: ModelConfig): number {
   return Math.max(1, config.instance_group.reduce((n, g) => n + Math.max(0, g.count || 0), 0));
 }
 
+/** A uint64 config value as a number; values beyond 2^53 (kept as strings) are refused. */
+function u64(config: ModelConfig, field: string, v: number | string | undefined): number {
+  if (v === undefined) return 0;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new LarchError('INVALID_ARGUMENT', `${field} ${String(v)} of model "${config.name}" is out of range`);
+  return n;
+}
+
 /** The native batcher's settings from the config's max_batch_size, dynamic_batching and instance_group. */
 export function batchConfigOf(config: ModelConfig): BatchConfig {
   const db = config.dynamic_batching;
@@ -84,15 +93,15 @@ export function batchConfigOf(config: ModelConfig): BatchConfig {
   if (policy && policy.timeout_action === 'DELAY')
     throw new LarchError('UNSUPPORTED',
       `default_queue_policy timeout_action DELAY of model "${config.name}" is not supported (use REJECT)`);
-  if (db && (db.priority_levels ?? 0) > 0)
+  if (db && u64(config, 'priority_levels', db.priority_levels) > 0)
     throw new LarchError('UNSUPPORTED', `dynamic_batching priority_levels of model "${config.name}" are not supported`);
   return {
     maxBatchSize: config.max_batch_size,
     dynamicBatching: db !== undefined,
     preferredBatchSizes: db?.preferred_batch_size ?? [],
-    maxQueueDelayUs: db?.max_queue_delay_microseconds ?? 0,
+    maxQueueDelayUs: u64(config, 'max_queue_delay_microseconds', db?.max_queue_delay_microseconds),
     maxQueueSize: policy?.max_queue_size ?? 0,
-    defaultTimeoutUs: policy?.default_timeout_microseconds ?? 0,
+    defaultTimeoutUs: u64(config, 'default_timeout_microseconds', policy?.default_timeout_microseconds),
     allowTimeoutOverride: policy?.allow_timeout_override ?? false,
     instanceCount: filInstanceCount(config),
   };
