@@ -7,7 +7,7 @@
 import type { InferenceModel } from './types.js';
 import { registerBackend, type Backend, type BackendLoadContext } from '../repository/backend-registry.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import { autoCompleteOnnxConfig, checkOnnxConfig, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
+import { autoCompleteOnnxConfig, checkOnnxConfig, configReshapes, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
 import { DirectExecutor, OnnxModel } from '../onnx/model.js';
 import { OnnxSession } from '../onnx/session.js';
 
@@ -59,6 +59,8 @@ export const onnxBackend: Backend = {
           inputs: configTensorSpecs(config.name, checked.input),
           outputs: configTensorSpecs(config.name, checked.output),
           responseParameters: ctx.responseParameters,
+          inputReshapes: configReshapes(checked.input),
+          outputReshapes: configReshapes(checked.output),
         },
         new DirectExecutor(sessions, checked.max_batch_size),
       );

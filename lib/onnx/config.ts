@@ -45,6 +45,12 @@ function completeIo(kind: 'input' | 'output', model: string, given: IoConfig[], 
       throw invalidArgument(`model '${model}': config ${kind} '${c.name}' has data_type ${c.data_type}, the ONNX model's is ${want}`);
     }
     const modelDims = maxBatchSize > 0 ? spec.dims.slice(1) : spec.dims;
+    if (maxBatchSize > 0 && modelDims.length === 0 && !c.reshape && (c.dims.length === 0 || (c.dims.length === 1 && c.dims[0] === 1))) {
+      // Only the batch dimension: a config cannot say dims [], so (as Triton does) [1] reshaped to [].
+      c.dims = [1];
+      c.reshape = { shape: [] };
+      continue;
+    }
     if (c.dims.length === 0 && modelDims.length > 0 && !c.reshape) {
       c.dims = [...modelDims];
       continue;
@@ -61,7 +67,12 @@ function completeIo(kind: 'input' | 'output', model: string, given: IoConfig[], 
   for (const spec of specs) {
     if (out.some((c) => c.name === spec.name)) continue;
     const dims = maxBatchSize > 0 ? spec.dims.slice(1) : [...spec.dims];
-    out.push(withDefaults(schema, { name: spec.name, data_type: tritonDataType(spec.datatype), dims }) as unknown as IoConfig);
+    const entry: Record<string, unknown> = { name: spec.name, data_type: tritonDataType(spec.datatype), dims };
+    if (maxBatchSize > 0 && dims.length === 0) {
+      entry.dims = [1];
+      entry.reshape = { shape: [] };
+    }
+    out.push(withDefaults(schema, entry as never) as unknown as IoConfig);
   }
   return out;
 }
@@ -107,6 +118,13 @@ export function configTensorSpecs(model: string, io: IoConfig[]): TensorSpec[] {
     if (!datatype) throw invalidArgument(`model '${model}': '${c.name}' has data_type ${c.data_type}, which KServe cannot carry`);
     return { name: c.name, datatype, dims: [...c.dims] };
   });
+}
+
+/** name -> the model's own dims (reshape.shape) for the config's inputs/outputs that reshape. */
+export function configReshapes(io: IoConfig[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const c of io) if (c.reshape) out[c.name] = [...c.reshape.shape];
+  return out;
 }
 
 function intParameter(config: ModelConfig, key: string, min: number): number | undefined {

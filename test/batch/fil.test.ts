@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filBackend, autoCompleteFilConfig } from '../../lib/backends/fil.js';
-import '../../lib/backends/registry.js';
+import '../../lib/backends/index.js';
 import { loadModel } from '../../lib/forest/model.js';
 import { normalizeModelConfig, parseConfigText } from '../../lib/repository/config.js';
 import { ModelRepository } from '../../lib/repository/repository.js';

@@ -12,7 +12,7 @@ import type { BackendLoadContext } from '../../lib/repository/backend-registry.j
 import { sessionOptionsOf } from '../../lib/onnx/config.js';
 import { onnxAvailability } from '../../lib/onnx/runtime.js';
 import { LarchError } from '../../lib/protocol/errors.js';
-import { assertOutputsMatch, onnxCases } from './onnx-fixtures.js';
+import { asServed, assertOutputsMatch, onnxCases } from './onnx-fixtures.js';
 import { OnnxType, buildModel, identityModel } from './onnx-builder.js';
 
 const config = (name: string, text = '') => normalizeModelConfig(parseConfigText(text, `${name}/config.pbtxt`), name);
@@ -52,8 +52,8 @@ if (onnxAvailability().available) {
     const cfg = await onnxBackend.autoComplete!(config('two', 'platform: "onnxruntime_onnx"'), ctxFor(two().modelFile));
     assert.equal(cfg.max_batch_size, 4);
     assert.deepEqual(cfg.dynamic_batching?.preferred_batch_size, [4]);
-    assert.deepEqual(cfg.input.map((i) => [i.name, i.data_type, i.dims]), [['x', 'TYPE_FP32', [4]], ['k', 'TYPE_INT64', []]]);
-    assert.deepEqual(cfg.output.map((o) => [o.name, o.data_type, o.dims]), [['y', 'TYPE_FP32', [4]], ['z', 'TYPE_INT64', []]]);
+    assert.deepEqual(cfg.input.map((i) => [i.name, i.data_type, i.dims, i.reshape]), [['x', 'TYPE_FP32', [4], undefined], ['k', 'TYPE_INT64', [1], { shape: [] }]]);
+    assert.deepEqual(cfg.output.map((o) => [o.name, o.data_type, o.dims, o.reshape]), [['y', 'TYPE_FP32', [4], undefined], ['z', 'TYPE_INT64', [1], { shape: [] }]]);
     assert.equal(cfg.input[0]!.format, 'FORMAT_NONE', 'filled entries carry every primitive field');
   });
 
@@ -101,7 +101,7 @@ if (onnxAvailability().available) {
   });
 
   test('load serves the fixtures through the config\'s view, with the response parameters', async () => {
-    for (const c of onnxCases()) {
+    for (const c of onnxCases().map(asServed)) {
       const ctx = ctxFor(c.modelFile);
       const cfg = await onnxBackend.autoComplete!(config('m', `platform: "onnxruntime_onnx" max_batch_size: 1000
         instance_group [ { count: 2 kind: KIND_CPU } ]`), ctx);
