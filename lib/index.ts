@@ -13,4 +13,12 @@ export { LarchError } from './protocol/errors.js';
 export type { ErrorCode } from './protocol/errors.js';
 export { createServer } from './server/create-server.js';
 export type { LarchServer, ServerOptions } from './server/create-server.js';
+export {
+  ModelRepository, registerBackend, parseConfigText, parseConfigJson, normalizeModelConfig, validateModelConfig,
+} from './repository/index.js';
+export type {
+  RepositoryOptions, ModelControlMode, Backend, BackendLoadContext, ModelConfig, ModelRepositoryView,
+  RepositoryIndexEntry, ModelMetadataView, LoadRequest,
+} from './repository/index.js';
+export { renderMetrics, statisticsResponse, METRICS_CONTENT_TYPE } from './metrics/index.js';
 export * from './train/index.js';
