@@ -10,11 +10,22 @@
       "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
       "native/forest/compile.cc",
+      "native/forest/document.cc",
       "native/forest/forest_ir.cc",
+      "native/forest/json_reader.cc",
+      "native/forest/lightgbm_objective.cc",
+      "native/forest/lightgbm_text.cc",
+      "native/forest/load_lightgbm_text.cc",
       "native/forest/load_model.cc",
       "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/load_xgboost_json.cc",
+      "native/forest/load_xgboost_ubj.cc",
       "native/forest/predictor.cc",
-      "native/forest/write_treelite_checkpoint.cc"
+      "native/forest/source_excerpt.cc",
+      "native/forest/ubjson_reader.cc",
+      "native/forest/write_treelite_checkpoint.cc",
+      "native/forest/xgboost_model_builder.cc",
+      "native/forest/xgboost_objective.cc"
     ],
 
     "larch_batch_sources": [
