@@ -45,6 +45,7 @@
       "native/onnx/ort_runtime.cc",
       "native/onnx/tensor_types.cc",
       "native/onnx/onnx_session.cc",
+      "native/onnx/onnx_batch_runner.cc",
       "native/addon/onnx_binding.cc"
     ],
 
