@@ -49,6 +49,7 @@
 
     "larch_train_sources": [
       "native/addon/train_binding.cc",
+      "native/addon/train_model_binding.cc",
       "native/train/csv_reader.cc",
       "native/train/gbdt.cc",
       "native/train/gbdt_split.cc",

@@ -43,6 +43,22 @@ void EvaluateFeature(const GradSum* h, int32_t num_cuts, int32_t feature, const 
       }
     }
   }
+  // Every value left, missing values alone on the right (bin = num_cuts: no cut above it; the
+  // forest IR node becomes `x <= +inf`, which only NaN fails).
+  if (has_missing) {
+    const GradSum values = total - missing;
+    if (values.h >= mcw && missing.h >= mcw && values.h > 0.0) {
+      const double gain = LeafScore(values, p) + LeafScore(missing, p) - parent;
+      if (gain > best.gain) {
+        best.gain = gain;
+        best.feature = feature;
+        best.bin = num_cuts;
+        best.default_left = false;
+        best.left = values;
+        best.right = missing;
+      }
+    }
+  }
 }
 
 }  // namespace larch::train
