@@ -241,6 +241,8 @@ class JsonParser {
     return Status::Ok();
   }
 
+  static bool StartsNumber(char c) { return (c >= '0' && c <= '9') || c == '-' || c == 'N' || c == 'I'; }
+
   Status ParseArray(int depth, DocValue* out) {
     const uint64_t offset = pos_;
     ++pos_;
@@ -251,11 +253,36 @@ class JsonParser {
       *out = FinishContainer(doc_, &scratch_, first, false, offset);
       return Status::Ok();
     }
+    // Fast path for the arrays of numbers that make up nearly all of a model: values go
+    // straight into the number pool. Nothing else is appended to the pool meanwhile (no nested
+    // container is parsed), so the range stays contiguous.
+    std::vector<double>& pool = doc_->numbers();
+    const size_t pool_first = pool.size();
+    bool numeric = true;
     while (true) {
       SkipSpace();
-      DocValue v;
-      RETURN_IF_ERROR(ParseValue(depth, &v));
-      scratch_.push_back(v);
+      if (numeric && pos_ < size_ && StartsNumber(p_[pos_])) {
+        DocValue v;
+        v.offset = pos_;
+        RETURN_IF_ERROR(ParseNumber(&v));
+        pool.push_back(v.number);
+      } else {
+        if (numeric) {
+          // Not a number array after all: move what was parsed into ordinary values.
+          numeric = false;
+          for (size_t i = pool_first; i < pool.size(); ++i) {
+            DocValue v;
+            v.kind = DocKind::kNumber;
+            v.number = pool[i];
+            v.offset = offset;
+            scratch_.push_back(v);
+          }
+          pool.resize(pool_first);
+        }
+        DocValue v;
+        RETURN_IF_ERROR(ParseValue(depth, &v));
+        scratch_.push_back(v);
+      }
       SkipSpace();
       if (pos_ >= size_) return Error("unterminated array (expected ',' or ']')");
       if (p_[pos_] == ',') {
@@ -267,6 +294,13 @@ class JsonParser {
         break;
       }
       return Error("expected ',' or ']'");
+    }
+    if (numeric) {
+      out->kind = DocKind::kNumberArray;
+      out->offset = offset;
+      out->begin = pool_first;
+      out->count = pool.size() - pool_first;
+      return Status::Ok();
     }
     *out = FinishContainer(doc_, &scratch_, first, false, offset);
     return Status::Ok();

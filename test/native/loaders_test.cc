@@ -6,7 +6,7 @@
 //    (run under ASan/UBSan by test/native/run.sh);
 //  - load time of the 1000-tree model.
 // Prints "N passed, N failed" and exits non-zero on any failure.
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -213,12 +213,22 @@ int main(int argc, char** argv) {
   // Load time of the 1000-tree model (reported, not asserted).
   {
     const auto big = ReadFile(fixtures + "/xgboost/large1000_binary.json");
-    const auto t0 = std::chrono::steady_clock::now();
-    auto f = LoadXgboostJson(big);
-    const auto t1 = std::chrono::steady_clock::now();
-    std::printf("large1000_binary.json (%zu bytes, %d trees): loaded in %.2f ms\n", big.size(),
-                f.ok() ? f->NumTrees() : -1,
-                std::chrono::duration<double, std::milli>(t1 - t0).count());
+    // CPU time, not wall time: the machines these run on are shared.
+    auto cpu_ms = [] {
+      timespec t;
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+      return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+    };
+    double best = 1e300;
+    int trees = -1;
+    for (int rep = 0; rep < 5; ++rep) {
+      const double t0 = cpu_ms();
+      auto f = LoadXgboostJson(big);
+      best = std::min(best, cpu_ms() - t0);
+      trees = f.ok() ? f->NumTrees() : -1;
+    }
+    std::printf("large1000_binary.json (%zu bytes, %d trees): loaded in %.2f ms CPU (best of 5)\n",
+                big.size(), trees, best);
   }
 
   std::printf("%d passed, %d failed\n", passed, failed);
