@@ -2,7 +2,7 @@
 // listen socket (no new connections), waits for requests in flight, then closes the rest.
 import type { ModelRepositoryView } from '../repository/types.js';
 import type { RequestHead } from './exchange.js';
-import { registerRoutes } from './routes.js';
+import { registerRoutes, runHandler, type HandlerContext } from './routes.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 
 export const DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024; // Triton's --http-max-input-size default
@@ -34,11 +34,8 @@ export class HttpFrontEnd {
       },
       onError: options.onInternalError,
     };
-    registerRoutes(this.#app, {
-      repository: options.repository,
-      maxInputSize: options.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE,
-      hooks: () => { this.#inFlight++; return hooks; },
-    });
+    const ctx: HandlerContext = { repository: options.repository, maxInputSize: options.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE };
+    registerRoutes(this.#app, () => { this.#inFlight++; return hooks; }, (name, ex) => runHandler(name, ex, ctx));
   }
 
   get port(): number { return this.#port; }
