@@ -67,6 +67,11 @@ export interface InferenceModel {
   readonly outputs: TensorSpec[];
   /** Extra key/values every response of this model carries in `parameters` (lineage). */
   readonly responseParameters: Record<string, string | number | boolean>;
+  /**
+   * The process-wide id of the model's native batcher, when it has one: HTTP worker threads open
+   * the same native model by it (BatchedModel.open) instead of going through the main thread.
+   */
+  readonly nativeModelId?: string;
   infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
   stats(): ModelStats;
   unload(): Promise<void>;

@@ -113,8 +113,15 @@ export class Exchange implements HttpExchange {
     // An oversized body was not read: close the connection rather than parse the rest as a request.
     const closeConnection = e.code === 'PAYLOAD_TOO_LARGE';
     if (e.code === 'INTERNAL') this.#hooks.onError?.(err, this.head);
-    this.send(httpStatusOf(e), JSON.stringify({ error: e.message }), 'application/json', undefined, closeConnection);
+    const r = errorResponse(e);
+    this.send(r.status, r.body, 'application/json', undefined, closeConnection);
   }
+}
+
+/** Status and `{"error": "..."}` body of an error, from the error catalogue. */
+export function errorResponse(err: unknown): { status: number; body: string } {
+  const e = toLarchError(err);
+  return { status: httpStatusOf(e), body: JSON.stringify({ error: e.message }) };
 }
 
 function safeDecode(s: string): string {
