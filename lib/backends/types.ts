@@ -67,12 +67,13 @@ export interface InferenceModel {
   readonly outputs: TensorSpec[];
   /** Extra key/values every response of this model carries in `parameters` (lineage). */
   readonly responseParameters: Record<string, string | number | boolean>;
+  infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
   /**
-   * The process-wide id of the model's native batcher, when it has one: HTTP worker threads open
-   * the same native model by it (BatchedModel.open) instead of going through the main thread.
+   * Present on models served by the native batcher: the process-wide id under which a worker
+   * thread reaches the SAME native model and queue (BatchedModel.open(id) in
+   * lib/backends/batcher.ts), without loading it again.
    */
   readonly nativeModelId?: string;
-  infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
   stats(): ModelStats;
   unload(): Promise<void>;
 }
