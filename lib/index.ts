@@ -22,3 +22,4 @@ export type {
 } from './repository/index.js';
 export { renderMetrics, statisticsResponse, METRICS_CONTENT_TYPE } from './metrics/index.js';
 export * from './train/index.js';
+export * from './flow/index.js';
