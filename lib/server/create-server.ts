@@ -6,7 +6,7 @@ import { DEFAULT_MAX_INPUT_SIZE, HttpFrontEnd } from '../http/server.js';
 import { LarchError } from '../protocol/errors.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
-import { openRepository, renderMetrics, type ModelControlMode } from './wiring.js';
+import { metricsRenderer, openRepository, type ModelControlMode } from './wiring.js';
 
 export interface ServerOptions {
   /** --model-repository: the Triton model repository folder. Either this or `repository`. */
@@ -89,7 +89,11 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
 
   try {
     if (options.exitOnError ?? true) {
-      const failed = (await repository.index()).filter((e) => e.state === 'UNAVAILABLE' && e.reason);
+      // The models start-up tried to load: all of them, or in explicit mode the --load-model ones
+      // (the others are listed UNAVAILABLE "not loaded", which is no error).
+      const wanted = options.loadModels ?? [];
+      const attempted = (name: string) => options.modelControlMode !== 'explicit' || wanted.includes('*') || wanted.includes(name);
+      const failed = (await repository.index()).filter((e) => e.state === 'UNAVAILABLE' && e.reason && attempted(e.name));
       if (failed.length) {
         throw new LarchError('UNAVAILABLE', `model(s) failed to load (--exit-on-error=true): ${failed.map((e) => `${e.name}: ${e.reason}`).join('; ')}`);
       }
@@ -109,7 +113,7 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
       started.push({ stop: (t) => grpc.stop(t) });
     }
     if (options.allowMetrics ?? true) {
-      const metrics = new MetricsEndpoint(() => renderMetrics(repository), options.metricsAddress ?? '0.0.0.0', metricsPort);
+      const metrics = new MetricsEndpoint(metricsRenderer(repository), options.metricsAddress ?? '0.0.0.0', metricsPort);
       boundMetrics = await metrics.listen();
       started.push({ stop: async () => metrics.stop() });
     }

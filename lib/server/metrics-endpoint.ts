@@ -2,6 +2,7 @@
 // (lib/metrics over the repository's statistics); every other path is 404.
 import { Exchange } from '../http/exchange.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from '../http/uws.js';
+import { METRICS_CONTENT_TYPE } from '../metrics/index.js';
 import { notFound } from '../protocol/errors.js';
 
 export class MetricsEndpoint {
@@ -16,7 +17,7 @@ export class MetricsEndpoint {
     this.#app.get('/metrics', (res, req) => {
       const ex = new Exchange(res, req, 0, hooks);
       Promise.resolve().then(() => this.render()).then(
-        (text) => ex.send(200, text, 'text/plain; charset=utf-8; version=0.0.4'),
+        (text) => ex.send(200, text, METRICS_CONTENT_TYPE),
         (err) => ex.error(err));
     });
     this.#app.any('/*', (res, req) => {

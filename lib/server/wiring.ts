@@ -1,29 +1,18 @@
-// Where the server meets the other modules: opening the model repository (lib/repository, with
-// the backends registered) and rendering Prometheus metrics (lib/metrics).
+// Where the server meets the other modules: the backends (each registers itself with the
+// repository when imported), the model repository, and the Prometheus metrics renderer.
+import '../backends/onnx.js';
+import { MetricsReporter } from '../metrics/index.js';
+import { ModelRepository, type ModelControlMode, type RepositoryOptions } from '../repository/index.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 
-export type ModelControlMode = 'none' | 'poll' | 'explicit';
+export type { ModelControlMode };
 
-export interface RepositoryOpenOptions {
-  root: string;
-  controlMode: ModelControlMode;
-  pollSeconds: number;
-  loadModels: string[];
-  strictModelConfig: boolean;
-  log: (message: string) => void;
+export function openRepository(options: RepositoryOptions): Promise<ModelRepositoryView> {
+  return ModelRepository.open(options);
 }
 
-// Module paths are held in variables until those modules land on main, so this file compiles on
-// its own; a missing module fails at start-up with the import error.
-const repositoryModule = '../repository/repository.js';
-const metricsModule = '../metrics/index.js';
-
-export async function openRepository(options: RepositoryOpenOptions): Promise<ModelRepositoryView> {
-  const mod = (await import(repositoryModule)) as { ModelRepository: { open(o: RepositoryOpenOptions): Promise<ModelRepositoryView> } };
-  return mod.ModelRepository.open(options);
-}
-
-export async function renderMetrics(repository: ModelRepositoryView): Promise<string> {
-  const mod = (await import(metricsModule)) as { renderMetrics(r: ModelRepositoryView): string };
-  return mod.renderMetrics(repository);
+/** The body of GET /metrics over `repository`'s statistics. */
+export function metricsRenderer(repository: ModelRepositoryView): () => string {
+  const reporter = new MetricsReporter(repository);
+  return () => reporter.render();
 }

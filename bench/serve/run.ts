@@ -1,0 +1,163 @@
+// npm run bench:serve — larch serving throughput and latency against the floor of this machine.
+//
+// A 500-tree XGBoost model (the first 500 trees of test/fixtures/xgboost/large1000_binary.json,
+// 20 features) is served by `larch serve` (a child process) twice: with dynamic batching and
+// without. Batch-1 and batch-64 requests at concurrency 1, 8 and 64 over HTTP JSON, HTTP binary
+// (wrk) and gRPC (h2load). In the same run, a minimal uWebSockets.js server and a node:http server
+// answer the same HTTP requests with a fixed body: the floor. Ratios against the uWS floor are
+// printed; results go to bench/results/serve-<date>.json and .md with the machine description.
+// Env: BENCH_SECONDS (default 3) per measurement.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { batchRows, buildBodies } from './requests.js';
+import { have, h2loadGrpc, wrk, type LoadResult } from './load.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const FEATURES = 20;
+const TREES = 500;
+
+function writeRepository(dir: string): void {
+  const src = JSON.parse(readFileSync(path.join(root, 'test/fixtures/xgboost/large1000_binary.json'), 'utf8'));
+  const model = src.learner.gradient_booster.model;
+  model.trees = model.trees.slice(0, TREES);
+  model.tree_info = model.tree_info.slice(0, TREES);
+  model.gbtree_model_param.num_trees = String(TREES);
+  const text = JSON.stringify(src);
+  for (const [name, batching] of [['forest_batched', true], ['forest_direct', false]] as const) {
+    mkdirSync(path.join(dir, name, '1'), { recursive: true });
+    writeFileSync(path.join(dir, name, '1', 'xgboost.json'), text);
+    writeFileSync(path.join(dir, name, 'config.pbtxt'), `backend: "fil"
+max_batch_size: 64
+input [ { name: "input__0" data_type: TYPE_FP32 dims: [ ${FEATURES} ] } ]
+output [ { name: "output__0" data_type: TYPE_FP32 dims: [ 1 ] } ]
+instance_group [ { kind: KIND_CPU count: 1 } ]
+parameters [ { key: "model_type" value: { string_value: "xgboost_json" } },
+             { key: "output_class" value: { string_value: "false" } } ]
+${batching ? 'dynamic_batching { max_queue_delay_microseconds: 50 }' : ''}
+`);
+  }
+}
+
+/** Starts a child and waits for the line(s) announcing its ports. */
+function start(cmd: string, args: string[], portLines: RegExp, count: number): Promise<{ child: ChildProcess; ports: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports: number[] = [];
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      for (const m of out.matchAll(new RegExp(portLines, 'g'))) ports.push(Number(m[1]));
+      out = out.slice(out.lastIndexOf('\n') + 1);
+      if (ports.length >= count) { child.stdout!.off('data', onData); resolve({ child, ports }); }
+    };
+    child.stdout!.on('data', onData);
+    let err = '';
+    child.stderr!.on('data', (d) => { err += d; });
+    child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${err}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => { child.removeAllListeners('exit'); child.on('exit', () => resolve()); child.kill('SIGTERM'); });
+}
+
+interface Row { target: string; transport: string; batching: string; batch: number; concurrency: number; result: LoadResult }
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['wrk', 'h2load']) {
+    if (!have(tool)) throw new Error(`${tool} is not installed (Debian: ${tool === 'wrk' ? 'wrk' : 'nghttp2-client'})`);
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'larch-bench-serve-'));
+  const repoDir = path.join(tmp, 'models');
+  writeRepository(repoDir);
+  const allRows = new Float32Array(readFileSync(path.join(root, 'test/fixtures/xgboost/large1000_binary.input.f32')).buffer.slice(0));
+
+  const larch = await start(process.execPath, [path.join(root, 'bin/larch.js'), 'serve', `--model-repository=${repoDir}`,
+    '--http-port=0', '--grpc-port=0', '--metrics-port=0', '--http-address=127.0.0.1', '--grpc-address=127.0.0.1', '--metrics-address=127.0.0.1'],
+  /Started (?:HTTPService|GRPCInferenceService|Metrics Service) at [\d.]+:(\d+)/, 3);
+  const [httpPort, grpcPort] = larch.ports as [number, number];
+  const rows: Row[] = [];
+  const children: ChildProcess[] = [larch.child];
+  try {
+    for (const batch of [1, 64]) {
+      const x = batchRows(allRows, FEATURES, batch);
+      // One real answer per model and transport first: checks correctness and gives the floor body.
+      const bodiesFor = (model: string) => buildBodies(model, x, batch, FEATURES);
+      const probe = await fetch(`http://127.0.0.1:${httpPort}/v2/models/forest_batched/infer`, { method: 'POST', body: bodiesFor('forest_batched').json });
+      const probeText = Buffer.from(await probe.arrayBuffer());
+      if (probe.status !== 200) throw new Error(`larch answered ${probe.status}: ${probeText}`);
+      const floorBody = path.join(tmp, `floor-${batch}.json`);
+      writeFileSync(floorBody, probeText);
+
+      const floors: Array<[string, number]> = [];
+      for (const kind of ['uws', 'http']) {
+        const f = await start(process.execPath, [path.join(here, 'floor-server.js'), kind, floorBody], /PORT (\d+)/, 1);
+        children.push(f.child);
+        floors.push([kind === 'uws' ? 'floor uWS' : 'floor node:http', f.ports[0]!]);
+      }
+      for (const concurrency of [1, 8, 64]) {
+        for (const [target, port] of floors) {
+          const b = bodiesFor('forest_batched');
+          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency, result: wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
+          console.log(fmtRow(rows.at(-1)!));
+        }
+        for (const model of ['forest_batched', 'forest_direct']) {
+          const b = bodiesFor(model);
+          const batching = model === 'forest_batched' ? 'on' : 'off';
+          const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
+          rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, result: wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
+          console.log(fmtRow(rows.at(-1)!));
+          rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, result: wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp) });
+          console.log(fmtRow(rows.at(-1)!));
+          rows.push({ target: 'larch', transport: 'grpc', batching, batch, concurrency, result: h2loadGrpc(`http://127.0.0.1:${grpcPort}/inference.GRPCInferenceService/ModelInfer`, b.grpcFrame, concurrency, seconds, tmp) });
+          console.log(fmtRow(rows.at(-1)!));
+        }
+      }
+      for (const c of children.splice(1)) await stop(c);
+    }
+  } finally {
+    for (const c of children) await stop(c);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  report(rows);
+}
+
+function fmtRow(r: Row): string {
+  const x = r.result;
+  return `${r.target.padEnd(16)} ${r.transport.padEnd(12)} batching ${r.batching.padEnd(3)} batch ${String(r.batch).padStart(2)} c ${String(r.concurrency).padStart(2)}: ` +
+    `${x.rps.toFixed(0).padStart(7)} req/s  p50 ${x.p50us}us p90 ${x.p90us}us p99 ${x.p99us}us${x.errors ? `  ERRORS ${x.errors}` : ''}`;
+}
+
+function report(rows: Row[]): void {
+  const floor = (b: number, c: number) => rows.find((r) => r.target === 'floor uWS' && r.batch === b && r.concurrency === c)!.result;
+  const lines = ['| target | transport | batching | batch | conc | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | errors |', '|' + ' --- |'.repeat(12)];
+  for (const r of rows) {
+    const f = floor(r.batch, r.concurrency);
+    lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.result.errors} |`);
+  }
+  const b1 = rows.filter((r) => r.target === 'larch' && r.transport === 'http-json' && r.batch === 1 && r.concurrency === 1);
+  const c64 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 64);
+  const targets = [
+    ...b1.map((r) => `HTTP JSON batch-1 c1 p50 (batching ${r.batching}): ${(r.result.p50us / floor(1, 1).p50us).toFixed(2)}x the uWS floor (target <= 1.5x)`),
+    ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
+  ];
+  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`, '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
+  console.log(`\n${md}`);
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+  const out = path.join(root, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, `serve-${stamp}.md`), md);
+  writeFileSync(path.join(out, `serve-${stamp}.json`), JSON.stringify({ machine: machine(), seconds, trees: TREES, features: FEATURES, rows }, null, 1));
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1; });
