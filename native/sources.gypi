@@ -10,11 +10,22 @@
       "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
       "native/forest/compile.cc",
+      "native/forest/document.cc",
       "native/forest/forest_ir.cc",
+      "native/forest/json_reader.cc",
+      "native/forest/lightgbm_objective.cc",
+      "native/forest/lightgbm_text.cc",
+      "native/forest/load_lightgbm_text.cc",
       "native/forest/load_model.cc",
       "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/load_xgboost_json.cc",
+      "native/forest/load_xgboost_ubj.cc",
       "native/forest/predictor.cc",
-      "native/forest/write_treelite_checkpoint.cc"
+      "native/forest/source_excerpt.cc",
+      "native/forest/ubjson_reader.cc",
+      "native/forest/write_treelite_checkpoint.cc",
+      "native/forest/xgboost_model_builder.cc",
+      "native/forest/xgboost_objective.cc"
     ],
 
     "larch_batch_sources": [
@@ -25,18 +36,22 @@
       "native/batch/model_registry.cc",
       "native/addon/batch_runner_kinds.cc",
       "native/addon/batch_binding.cc",
-      "native/addon/batch_test_runner.cc"
+      "native/addon/batch_test_runner.cc",
+      "native/batch/forest_runner.cc",
+      "native/addon/batch_forest_runner.cc"
     ],
 
     "larch_onnx_sources": [
       "native/onnx/ort_runtime.cc",
       "native/onnx/tensor_types.cc",
       "native/onnx/onnx_session.cc",
+      "native/onnx/onnx_batch_runner.cc",
       "native/addon/onnx_binding.cc"
     ],
 
     "larch_train_sources": [
       "native/addon/train_binding.cc",
+      "native/addon/train_model_binding.cc",
       "native/train/csv_reader.cc",
       "native/train/gbdt.cc",
       "native/train/gbdt_split.cc",

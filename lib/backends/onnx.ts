@@ -4,10 +4,11 @@
 // this larch cannot run ONNX (built without the headers, or no libonnxruntime), auto-complete
 // and load fail with UNAVAILABLE and the reason, so the repository lists the model as
 // UNAVAILABLE while every other model keeps serving.
-import type { InferenceModel } from './types.js';
+import type { InferenceModel, TensorSpec } from './types.js';
 import { registerBackend, type Backend, type BackendLoadContext } from '../repository/backend-registry.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import { autoCompleteOnnxConfig, checkOnnxConfig, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
+import { BatchedExecutor, nativelyBatchable } from '../onnx/batched-executor.js';
+import { autoCompleteOnnxConfig, batchConfigOfOnnx, checkOnnxConfig, configReshapes, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
 import { DirectExecutor, OnnxModel } from '../onnx/model.js';
 import { OnnxSession } from '../onnx/session.js';
 
@@ -51,17 +52,22 @@ export const onnxBackend: Backend = {
     const sessions = await createSessions(config, ctx);
     try {
       const checked = checkOnnxConfig(config, sessions[0]!);
-      return new OnnxModel(
-        {
-          name: config.name,
-          version: ctx.version,
-          maxBatchSize: checked.max_batch_size,
-          inputs: configTensorSpecs(config.name, checked.input),
-          outputs: configTensorSpecs(config.name, checked.output),
-          responseParameters: ctx.responseParameters,
-        },
-        new DirectExecutor(sessions, checked.max_batch_size),
-      );
+      const inputs = configTensorSpecs(config.name, checked.input);
+      const outputs = configTensorSpecs(config.name, checked.output);
+      const inputReshapes = configReshapes(checked.input);
+      const outputReshapes = configReshapes(checked.output);
+      const description = { name: config.name, version: ctx.version, maxBatchSize: checked.max_batch_size, inputs, outputs, responseParameters: ctx.responseParameters };
+      // The batcher takes tensors in the model's order; the config may list them in another.
+      const inModelOrder = (specs: TensorSpec[], model: readonly TensorSpec[]) => model.map((m) => specs.find((s) => s.name === m.name)!);
+      const plan = {
+        name: config.name, version: ctx.version,
+        inputs: inModelOrder(inputs, sessions[0]!.inputs), outputs: inModelOrder(outputs, sessions[0]!.outputs),
+        inputReshapes, outputReshapes, batch: batchConfigOfOnnx(checked),
+      };
+      if (nativelyBatchable(plan)) return new OnnxModel(description, new BatchedExecutor(sessions, plan));
+      // BYTES tensors or outputs of variable size: each request runs on a session directly,
+      // with the config's reshapes applied in JS.
+      return new OnnxModel({ ...description, inputReshapes, outputReshapes }, new DirectExecutor(sessions, checked.max_batch_size));
     } catch (err) {
       for (const s of sessions) s.release();
       throw err;

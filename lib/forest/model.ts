@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LarchError, invalidArgument, notFound, toLarchError } from '../protocol/errors.js';
 import { forestNative, type ForestHandle, type ForestInfo, type NativeOutputKind } from './native-forest.js';
+import type { Tensor } from '../backends/types.js';
+import { inferForest } from './tensor-infer.js';
 
 export type ModelFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint';
 export type OutputKind = 'value' | 'margin' | 'class';
@@ -94,6 +96,14 @@ export class Model {
       rethrow(err);
     }
     return out;
+  }
+
+  /**
+   * The tensor interface shared with ONNX models, under the FIL backend's names: input__0
+   * [rows, numFeature] (FP32/FP64) -> output__0 [rows, numOutput] (predict's 'value').
+   */
+  infer(inputs: Tensor[]): Promise<Tensor[]> {
+    return inferForest(this, inputs);
   }
 
   /** The model as a Treelite 4 checkpoint (.tl), readable by Treelite and by loadModel. */

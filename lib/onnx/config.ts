@@ -5,12 +5,13 @@
 // - sessionOptionsOf reads ORT's session settings from the config (parameters and
 //   optimization.graph.level, with Triton's keys and values).
 import type { TensorSpec } from '../backends/types.js';
-import { invalidArgument } from '../protocol/errors.js';
+import { invalidArgument, unsupported } from '../protocol/errors.js';
 import type { ModelConfig, ModelDynamicBatching, ModelInputConfig, ModelOutputConfig } from '../repository/model-config.js';
 import { configParameter, kserveDataType, tritonDataType } from '../repository/model-config.js';
 import { ModelConfigSchema } from '../repository/pbtxt/model-config-schema.js';
 import { subMessage, withDefaults } from '../repository/pbtxt/schema.js';
 import type { OnnxSessionOptions } from './session.js';
+import type { BatchConfig } from '../backends/batcher.js';
 import { DEFAULT_MAX_BATCH_SIZE, modelCanBatch } from './specs.js';
 
 interface ModelIo { inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] }
@@ -45,6 +46,12 @@ function completeIo(kind: 'input' | 'output', model: string, given: IoConfig[], 
       throw invalidArgument(`model '${model}': config ${kind} '${c.name}' has data_type ${c.data_type}, the ONNX model's is ${want}`);
     }
     const modelDims = maxBatchSize > 0 ? spec.dims.slice(1) : spec.dims;
+    if (maxBatchSize > 0 && modelDims.length === 0 && !c.reshape && (c.dims.length === 0 || (c.dims.length === 1 && c.dims[0] === 1))) {
+      // Only the batch dimension: a config cannot say dims [], so (as Triton does) [1] reshaped to [].
+      c.dims = [1];
+      c.reshape = { shape: [] };
+      continue;
+    }
     if (c.dims.length === 0 && modelDims.length > 0 && !c.reshape) {
       c.dims = [...modelDims];
       continue;
@@ -61,7 +68,12 @@ function completeIo(kind: 'input' | 'output', model: string, given: IoConfig[], 
   for (const spec of specs) {
     if (out.some((c) => c.name === spec.name)) continue;
     const dims = maxBatchSize > 0 ? spec.dims.slice(1) : [...spec.dims];
-    out.push(withDefaults(schema, { name: spec.name, data_type: tritonDataType(spec.datatype), dims }) as unknown as IoConfig);
+    const entry: Record<string, unknown> = { name: spec.name, data_type: tritonDataType(spec.datatype), dims };
+    if (maxBatchSize > 0 && dims.length === 0) {
+      entry.dims = [1];
+      entry.reshape = { shape: [] };
+    }
+    out.push(withDefaults(schema, entry as never) as unknown as IoConfig);
   }
   return out;
 }
@@ -107,6 +119,13 @@ export function configTensorSpecs(model: string, io: IoConfig[]): TensorSpec[] {
     if (!datatype) throw invalidArgument(`model '${model}': '${c.name}' has data_type ${c.data_type}, which KServe cannot carry`);
     return { name: c.name, datatype, dims: [...c.dims] };
   });
+}
+
+/** name -> the model's own dims (reshape.shape) for the config's inputs/outputs that reshape. */
+export function configReshapes(io: IoConfig[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const c of io) if (c.reshape) out[c.name] = [...c.reshape.shape];
+  return out;
 }
 
 function intParameter(config: ModelConfig, key: string, min: number): number | undefined {
@@ -156,4 +175,25 @@ export function sessionOptionsOf(config: ModelConfig): OnnxSessionOptions {
   }
   options.graphOptimizationLevel = levels[level];
   return options;
+}
+
+const u64 = (v: number | string | undefined) => Number(v ?? 0);
+
+/** The native batcher's settings from the config (max_batch_size, dynamic_batching, queue policy). */
+export function batchConfigOfOnnx(config: ModelConfig): BatchConfig {
+  const db = config.dynamic_batching;
+  const policy = db?.default_queue_policy;
+  if (policy && policy.timeout_action === 'DELAY') {
+    throw unsupported(`model '${config.name}': default_queue_policy timeout_action DELAY is not supported (use REJECT)`);
+  }
+  if (db && u64(db.priority_levels) > 0) throw unsupported(`model '${config.name}': dynamic_batching priority_levels are not supported`);
+  return {
+    maxBatchSize: config.max_batch_size,
+    dynamicBatching: db !== undefined,
+    preferredBatchSizes: db?.preferred_batch_size.map(Number) ?? [],
+    maxQueueDelayUs: u64(db?.max_queue_delay_microseconds),
+    maxQueueSize: u64(policy?.max_queue_size),
+    defaultTimeoutUs: u64(policy?.default_timeout_microseconds),
+    allowTimeoutOverride: policy?.allow_timeout_override ?? false,
+  };
 }

@@ -2,6 +2,7 @@
 // infer(inputs: Tensor[]): Promise<Tensor[]>, the same InferenceModel the server uses.
 import path from 'node:path';
 import { invalidArgument } from '../protocol/errors.js';
+import { CoalescingExecutor } from './coalescing-executor.js';
 import { DirectExecutor, OnnxModel } from './model.js';
 import { OnnxSession, type OnnxSessionOptions } from './session.js';
 import { configSpecs, modelCanBatch } from './specs.js';
@@ -15,7 +16,11 @@ export interface LoadOnnxOptions {
    * are passed whole, shaped as the model declares them).
    */
   maxBatchSize?: number;
-  /** Sessions (model instances) running requests in parallel. Default 1. */
+  /**
+   * Sessions (model instances). 1 (default): requests run on the calling thread, those made in
+   * the same event-loop turn merged into one batch (lowest latency for small models). More than
+   * 1: each request runs on a libuv worker thread, on the instances in turn.
+   */
   instances?: number;
   session?: OnnxSessionOptions;
 }
@@ -44,6 +49,8 @@ export async function loadOnnxModel(source: string | Uint8Array, options: LoadOn
   }
   return new OnnxModel(
     { name, version: '1', maxBatchSize, inputs: configSpecs(first.inputs, maxBatchSize), outputs: configSpecs(first.outputs, maxBatchSize) },
-    new DirectExecutor(sessions, maxBatchSize),
+    instances === 1
+      ? new CoalescingExecutor(first, maxBatchSize, first.inputs.map((s) => s.name))
+      : new DirectExecutor(sessions, maxBatchSize),
   );
 }

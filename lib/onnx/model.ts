@@ -23,6 +23,12 @@ export interface OnnxModelDescription {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   responseParameters?: Record<string, string | number | boolean>;
+  /**
+   * Config reshapes (name -> the model's own dims, batch excluded): requests use the config's
+   * dims, the model sees these, and outputs come back in the config's dims again.
+   */
+  inputReshapes?: Record<string, number[]>;
+  outputReshapes?: Record<string, number[]>;
 }
 
 export class OnnxModel implements InferenceModel {
@@ -42,14 +48,30 @@ export class OnnxModel implements InferenceModel {
     this.inputs = description.inputs;
     this.outputs = description.outputs;
     this.responseParameters = description.responseParameters ?? {};
+    const { inputReshapes = {}, outputReshapes = {} } = description;
+    if (Object.keys(inputReshapes).length || Object.keys(outputReshapes).length) this.reshapes = { inputReshapes, outputReshapes };
   }
+
+  private readonly reshapes: Pick<OnnxModelDescription, 'inputReshapes' | 'outputReshapes'> | undefined;
 
   /** Runs one request: every input once, any order; outputs in the model's order (or as asked). */
   async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
     if (this.closing) throw unavailable(`model '${this.name}' version ${this.version} is unloading`);
     validateRequest(this.name, this.maxBatchSize, this.inputs, inputs);
     const wanted = validateOutputs(this.name, this.outputs, options?.outputs);
-    return this.executor.run(inputs, wanted, options);
+    if (!this.reshapes) return this.executor.run(inputs, wanted, options);
+    const batch = this.maxBatchSize > 0;
+    const { inputReshapes = {}, outputReshapes = {} } = this.reshapes;
+    const modelInputs = inputs.map((t) => {
+      const r = inputReshapes[t.name];
+      return r ? { ...t, shape: batch ? [t.shape[0]!, ...r] : [...r] } : t;
+    });
+    const outputs = await this.executor.run(modelInputs, wanted, options);
+    return outputs.map((t) => {
+      if (!outputReshapes[t.name]) return t;
+      const dims = this.outputs.find((s) => s.name === t.name)!.dims;
+      return { ...t, shape: batch ? [t.shape[0]!, ...dims] : [...dims] };
+    });
   }
 
   stats(): ModelStats {

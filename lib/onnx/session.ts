@@ -29,6 +29,7 @@ export interface OnnxSessionHandle {
 interface OnnxSessionNative {
   onnxCreateSession(source: string | Uint8Array, label: string, options: OnnxSessionOptions): Promise<OnnxSessionHandle>;
   onnxRun(handle: OnnxSessionHandle, tensors: Tensor[], outputNames?: string[]): Promise<Tensor[]>;
+  onnxRunSync(handle: OnnxSessionHandle, tensors: Tensor[], outputNames?: string[]): Tensor[];
   onnxReleaseSession(handle: OnnxSessionHandle): void;
 }
 
@@ -60,6 +61,15 @@ export class OnnxSession {
   async run(inputs: Tensor[], outputNames?: string[]): Promise<Tensor[]> {
     try {
       return await native.onnxRun(this.handle, inputs, outputNames);
+    } catch (err) {
+      throw toLarchError(err);
+    }
+  }
+
+  /** The same on the calling thread (blocks it for the run): for small requests on an idle model. */
+  runSync(inputs: Tensor[], outputNames?: string[]): Tensor[] {
+    try {
+      return native.onnxRunSync(this.handle, inputs, outputNames);
     } catch (err) {
       throw toLarchError(err);
     }

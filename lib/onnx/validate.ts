@@ -9,29 +9,39 @@ const fmt = (shape: readonly number[]) => `[${shape.join(',')}]`;
 /** The request's batch size (1 for a model that does not batch). Throws INVALID_ARGUMENT. */
 export function validateRequest(model: string, maxBatchSize: number, specs: readonly TensorSpec[], inputs: Tensor[]): number {
   if (!Array.isArray(inputs)) throw invalidArgument(`${model}: infer() takes an array of tensors`);
-  const seen = new Set<string>();
   let rows = -1;
-  for (const t of inputs) {
+  let seen = 0;  // inputs matched so far (names are checked unique below)
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
     const spec = specs.find((s) => s.name === t?.name);
     if (!spec) {
       throw invalidArgument(`${model} has no input '${t?.name}' (its inputs: ${specs.map((s) => `'${s.name}'`).join(', ')})`);
     }
-    if (seen.has(spec.name)) throw invalidArgument(`${model}: input '${spec.name}' is given more than once`);
-    seen.add(spec.name);
+    for (let j = 0; j < i; j++) {
+      if (inputs[j]!.name === spec.name) throw invalidArgument(`${model}: input '${spec.name}' is given more than once`);
+    }
+    seen++;
     if (t.datatype !== spec.datatype) {
       throw invalidArgument(`${model}: input '${spec.name}' has datatype ${spec.datatype}, got ${t.datatype}`);
     }
-    if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw invalidArgument(`${model}: input '${spec.name}': shape must be an array of non-negative integers`);
+    const shape = t.shape;
+    if (!Array.isArray(shape)) throw invalidArgument(`${model}: input '${spec.name}': shape must be an array of non-negative integers`);
+    const offset = maxBatchSize > 0 ? 1 : 0;
+    let fits = shape.length === spec.dims.length + offset;
+    for (let d = 0; d < shape.length; d++) {
+      const v = shape[d]!;
+      if (!Number.isInteger(v) || v < 0) throw invalidArgument(`${model}: input '${spec.name}': shape must be an array of non-negative integers`);
+      if (d >= offset && fits) {
+        const want = spec.dims[d - offset]!;
+        if (want >= 0 && want !== v) fits = false;
+      }
     }
-    const expected = maxBatchSize > 0 ? [-1, ...spec.dims] : spec.dims;
-    const fits = t.shape.length === expected.length && expected.every((d, i) => d < 0 || d === t.shape[i]);
     if (!fits) {
       const shown = maxBatchSize > 0 ? `[batch,${spec.dims.join(',')}]` : fmt(spec.dims);
-      throw invalidArgument(`${model}: input '${spec.name}' has shape ${fmt(t.shape)}, the model expects ${shown} (-1: any size)`);
+      throw invalidArgument(`${model}: input '${spec.name}' has shape ${fmt(shape)}, the model expects ${shown} (-1: any size)`);
     }
     if (maxBatchSize > 0) {
-      const n = t.shape[0]!;
+      const n = shape[0]!;
       if (n < 1 || n > maxBatchSize) {
         throw invalidArgument(`${model}: input '${spec.name}' has batch size ${n}, the model allows 1..${maxBatchSize} (max_batch_size)`);
       }
@@ -39,8 +49,10 @@ export function validateRequest(model: string, maxBatchSize: number, specs: read
       rows = n;
     }
   }
-  const missing = specs.filter((s) => !seen.has(s.name));
-  if (missing.length) throw invalidArgument(`${model}: missing input(s) ${missing.map((s) => `'${s.name}'`).join(', ')}`);
+  if (seen < specs.length) {
+    const missing = specs.filter((s) => !inputs.some((t) => t.name === s.name));
+    throw invalidArgument(`${model}: missing input(s) ${missing.map((s) => `'${s.name}'`).join(', ')}`);
+  }
   return rows < 0 ? 1 : rows;
 }
 

@@ -264,7 +264,8 @@ export class ModelRepository implements ModelRepositoryView {
     for (const name of [...names].sort()) {
       const e = this.#entries.get(name);
       if (!e) {
-        rows.push({ name, version: '', state: 'UNAVAILABLE', reason: 'not loaded' });
+        // Never loaded (explicit mode): Triton lists the name with no reason; only failures have one.
+        rows.push({ name, version: '', state: 'UNAVAILABLE', reason: '' });
         continue;
       }
       for (const v of [...e.versions.keys()].sort(byVersion)) rows.push({ name, version: v, state: 'READY', reason: '' });

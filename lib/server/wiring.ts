@@ -4,6 +4,7 @@ import '../backends/onnx.js';
 import { MetricsReporter } from '../metrics/index.js';
 import { ModelRepository, type ModelControlMode, type RepositoryOptions } from '../repository/index.js';
 import type { ModelRepositoryView } from '../repository/types.js';
+import '../backends/index.js';
 
 export type { ModelControlMode };
 

@@ -2,7 +2,7 @@
 // and a deterministic train/test split. All matrices are column-major float32 with NaN for a
 // missing value: x[feature * numRows + row].
 import { nativeTrain } from './native-train.js';
-import { TrainArgumentError, checkInteger, checkNumber, nativeError } from './errors.js';
+import { checkInteger, checkNumber, invalidArgument, nativeError } from './errors.js';
 
 /** A numeric table as read from CSV: `data[column * numRows + row]`. */
 export interface Table {
@@ -31,13 +31,13 @@ export interface CsvOptions {
 function csvOptions(o: CsvOptions = {}): { delimiter: string; header: boolean } {
   const delimiter = o.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1)
-    throw new TrainArgumentError(`delimiter must be one character, got ${JSON.stringify(delimiter)}`);
+    throw invalidArgument(`delimiter must be one character, got ${JSON.stringify(delimiter)}`);
   return { delimiter, header: o.header ?? true };
 }
 
 /** Reads a numeric CSV file off the JS thread. Errors name the line and column. */
 export async function readCsv(path: string, options?: CsvOptions): Promise<Table> {
-  if (typeof path !== 'string' || path === '') throw new TrainArgumentError('readCsv: path must be a non-empty string');
+  if (typeof path !== 'string' || path === '') throw invalidArgument('readCsv: path must be a non-empty string');
   try {
     return await nativeTrain.trainReadCsv(path, csvOptions(options));
   } catch (err) {
@@ -47,7 +47,7 @@ export async function readCsv(path: string, options?: CsvOptions): Promise<Table
 
 /** Parses CSV text already in memory (same rules as readCsv). */
 export async function parseCsv(text: string | Buffer, options?: CsvOptions): Promise<Table> {
-  if (typeof text !== 'string' && !Buffer.isBuffer(text)) throw new TrainArgumentError('parseCsv: text must be a string or Buffer');
+  if (typeof text !== 'string' && !Buffer.isBuffer(text)) throw invalidArgument('parseCsv: text must be a string or Buffer');
   try {
     return await nativeTrain.trainParseCsv(text, csvOptions(options));
   } catch (err) {
@@ -58,12 +58,12 @@ export async function parseCsv(text: string | Buffer, options?: CsvOptions): Pro
 /** Picks the label column (and optionally the feature columns, in order) out of a table. */
 export function datasetFromTable(table: Table, label: string, features?: string[]): Dataset {
   const li = table.names.indexOf(label);
-  if (li < 0) throw new TrainArgumentError(`label column "${label}" is not in the table (columns: ${table.names.join(', ')})`);
+  if (li < 0) throw invalidArgument(`label column "${label}" is not in the table (columns: ${table.names.join(', ')})`);
   const names = features ?? table.names.filter((_, i) => i !== li);
   const idx = names.map((n) => {
     const i = table.names.indexOf(n);
-    if (i < 0) throw new TrainArgumentError(`feature column "${n}" is not in the table`);
-    if (i === li) throw new TrainArgumentError(`column "${n}" cannot be both the label and a feature`);
+    if (i < 0) throw invalidArgument(`feature column "${n}" is not in the table`);
+    if (i === li) throw invalidArgument(`column "${n}" cannot be both the label and a feature`);
     return i;
   });
   const n = table.numRows;
@@ -86,7 +86,7 @@ export interface MakeClassificationOptions {
   noise?: number;
   /** Fraction of positive labels (default 0.03); exactly round(rows * rate) positives. */
   positiveRate?: number;
-  /** Std-dev of the noise on the latent risk score (default 1; higher = harder). */
+  /** Std-dev of the noise on the latent risk score (default 2; higher = harder). */
   labelNoise?: number;
   /** Fraction of informative/redundant values set to NaN (default 0; doubled on positives). */
   missingRate?: number;
@@ -98,7 +98,7 @@ export interface MakeClassificationOptions {
  * default data. Columns: inf_*, red_*, cat_*, noise_*. Same options + seed = same bytes.
  */
 export function makeClassification(options: MakeClassificationOptions): Dataset {
-  if (typeof options !== 'object' || options === null) throw new TrainArgumentError('makeClassification: options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalidArgument('makeClassification: options must be an object');
   checkInteger('rows', options.rows, 2, 2 ** 31);
   if (options.seed !== undefined) checkInteger('seed', options.seed, 0);
   let t;
@@ -176,7 +176,7 @@ export function trainTestSplit(ds: Dataset, options: SplitOptions = {}): { train
   }
   train.sort((a, b) => a - b);
   test.sort((a, b) => a - b);
-  if (train.length === 0 || test.length === 0) throw new TrainArgumentError('trainTestSplit: a part would be empty; change testSize');
+  if (train.length === 0 || test.length === 0) throw invalidArgument('trainTestSplit: a part would be empty; change testSize');
   return { train: selectRows(ds, train), test: selectRows(ds, test) };
 }
 

@@ -2,4 +2,5 @@
 export type { Table, Dataset, CsvOptions, MakeClassificationOptions, SplitOptions } from './data.js';
 export { readCsv, parseCsv, datasetFromTable, makeClassification, selectRows, trainTestSplit, rowMajor } from './data.js';
 export { auc, logloss, accuracy } from './metrics.js';
-export { TrainArgumentError } from './errors.js';
+export type { GbdtOptions, ForestOptions, TrainInput, TrainProgress, ProgressCallback, TrainingReport } from './train.js';
+export { trainGbdt, trainForest, trainingReport } from './train.js';

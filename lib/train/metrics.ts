@@ -1,12 +1,12 @@
 // Evaluation metrics for binary classifiers: AUC (ties share their average rank), log loss and
 // accuracy. Scores may be probabilities or margins for AUC; logloss needs probabilities.
-import { TrainArgumentError } from './errors.js';
+import { invalidArgument } from './errors.js';
 
 type Numbers = ArrayLike<number>;
 
 function checkPair(name: string, y: Numbers, p: Numbers): void {
-  if (y.length !== p.length) throw new TrainArgumentError(`${name}: ${y.length} labels but ${p.length} scores`);
-  if (y.length === 0) throw new TrainArgumentError(`${name}: no rows`);
+  if (y.length !== p.length) throw invalidArgument(`${name}: ${y.length} labels but ${p.length} scores`);
+  if (y.length === 0) throw invalidArgument(`${name}: no rows`);
 }
 
 /** Area under the ROC curve of scores against 0/1 labels. */
@@ -24,7 +24,7 @@ export function auc(yTrue: Numbers, scores: Numbers): number {
     i = j;
   }
   const neg = n - pos;
-  if (pos === 0 || neg === 0) throw new TrainArgumentError('auc: needs both positive and negative labels');
+  if (pos === 0 || neg === 0) throw invalidArgument('auc: needs both positive and negative labels');
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 

@@ -2,7 +2,8 @@
 //   onnxBuildInfo() -> { compiled, apiVersion }
 //   onnxLoadRuntime(libraryPath) -> { path, version }
 //   onnxCreateSession(pathOrBytes, label, options) -> Promise<{ handle, inputs, outputs }>
-//   onnxRun(handle, tensors, outputNames?) -> Promise<tensor[]>
+//   onnxRun(handle, tensors, outputNames?) -> Promise<tensor[]>   (on a libuv worker thread)
+//   onnxRunSync(handle, tensors, outputNames?) -> tensor[]        (on the calling thread)
 //   onnxReleaseSession(handle)
 // Errors carry `code` = Status::CodeName(). Without ONNX headers at build time, only
 // onnxBuildInfo exists (compiled: false) and lib/onnx explains why.
@@ -10,11 +11,14 @@
 
 #if LARCH_WITH_ONNX
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "addon/batch_runner_kinds.h"
 #include "addon/onnx_binding.h"
+#include "onnx/onnx_batch_runner.h"
 #include "onnx/ort_runtime.h"
 #include "onnx/tensor_types.h"
 
@@ -29,6 +33,8 @@ struct SessionHolder {
   std::shared_ptr<const Session> session;
 };
 constexpr const char* kHandleTag = "larch.onnx.session";
+// Outputs up to this size are copied to JS; larger ones are handed over without a copy.
+constexpr size_t kCopyOutputBytes = 16 * 1024;
 
 Napi::Error ErrorOf(Napi::Env env, const Status& status) {
   Napi::Error error = Napi::Error::New(env, status.message());
@@ -260,9 +266,83 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// The same as onnxRun, on the calling thread: for the library's idle fast path, where a hop to
+// a worker thread and back would cost more than a small model's whole run.
+Napi::Value RunSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<const Session> session = UnwrapOnnxSession(env, info[0]);
+  if (!info[1].IsArray()) ThrowInvalid(env, "onnxRunSync(handle, tensors: Tensor[], outputNames?: string[])");
+  // Reused by every synchronous call on this thread: no allocation once they have grown.
+  thread_local std::vector<onnx::InputTensor> inputs;
+  thread_local std::vector<std::vector<int64_t>> shapes;
+  thread_local std::vector<std::vector<std::string_view>> strings;
+  thread_local std::vector<size_t> wanted;
+  thread_local std::vector<onnx::OwnedValue> results;
+  ReadOnnxInputs(env, *session, info[1].As<Napi::Array>(), &inputs, &shapes, &strings);
+  wanted.clear();
+  if (info[2].IsArray()) {
+    Napi::Array names = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      std::string name = names.Get(i).ToString().Utf8Value();
+      int index = session->OutputIndex(name);
+      if (index < 0) ThrowInvalid(env, session->label() + " has no output '" + name + "'");
+      wanted.push_back(static_cast<size_t>(index));
+    }
+  }
+  Status status = session->Run(inputs, wanted, &results);
+  if (!status.ok()) throw ErrorOf(env, status);
+  Napi::Array out = Napi::Array::New(env, results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    size_t index = wanted.empty() ? i : wanted[i];
+    out.Set(i, OnnxOutputToJs(env, session->outputs()[index].name, std::move(results[i])));
+  }
+  results.clear();
+  return out;
+}
+
 Napi::Value ReleaseSession(const Napi::CallbackInfo& info) {
   HolderOf(info.Env(), info[0])->session.reset();
   return info.Env().Undefined();
+}
+
+std::vector<int64_t> DimsOf(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsArray()) ThrowInvalid(env, std::string("onnx runner: ") + what + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> dims(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) dims[i] = a.Get(i).ToNumber().Int64Value();
+  return dims;
+}
+
+// runner: { kind: 'onnx', sessions: handle[] (one per instance, used in turn),
+//           inputReshapes: (number[] | null)[], outputModelDims: number[][] }
+StatusOr<batch::RunnerFactory> MakeOnnxRunnerFactory(Napi::Env env, Napi::Object runner, const BatchModelDescription& d) {
+  Napi::Value list = runner.Get("sessions");
+  if (!list.IsArray() || list.As<Napi::Array>().Length() == 0) {
+    return Status::Invalid("onnx runner: sessions must be a non-empty array of ONNX session handles");
+  }
+  std::vector<std::shared_ptr<const Session>> sessions;
+  for (uint32_t i = 0; i < list.As<Napi::Array>().Length(); ++i) sessions.push_back(UnwrapOnnxSession(env, list.As<Napi::Array>().Get(i)));
+  onnx::BatchIo io;
+  io.batching = d.config.max_batch_size > 0;
+  Napi::Value reshapes = runner.Get("inputReshapes");
+  Napi::Value model_dims = runner.Get("outputModelDims");
+  if (!reshapes.IsArray() || !model_dims.IsArray()) {
+    return Status::Invalid("onnx runner: inputReshapes and outputModelDims must be arrays");
+  }
+  for (uint32_t k = 0; k < reshapes.As<Napi::Array>().Length(); ++k) {
+    Napi::Value r = reshapes.As<Napi::Array>().Get(k);
+    if (r.IsNull() || r.IsUndefined()) io.input_reshapes.emplace_back(std::nullopt);
+    else io.input_reshapes.emplace_back(DimsOf(env, r, "inputReshapes[k]"));
+  }
+  for (uint32_t k = 0; k < model_dims.As<Napi::Array>().Length(); ++k) {
+    io.output_model_dims.push_back(DimsOf(env, model_dims.As<Napi::Array>().Get(k), "outputModelDims[k]"));
+  }
+  for (const batch::TensorSpec& o : d.outputs) io.output_config_dims.push_back(o.dims);
+  for (const auto& s : sessions) RETURN_IF_ERROR(onnx::CheckBatchIo(*s, d.inputs, d.outputs, io));
+  return batch::RunnerFactory([sessions, io](int index) -> StatusOr<std::unique_ptr<batch::BatchRunner>> {
+    return std::unique_ptr<batch::BatchRunner>(
+        new onnx::OnnxBatchRunner(sessions[static_cast<size_t>(index) % sessions.size()], io));
+  });
 }
 
 void InitOnnxBinding(Napi::Env env, Napi::Object exports) {
@@ -270,6 +350,7 @@ void InitOnnxBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("onnxLoadRuntime", Napi::Function::New(env, LoadRuntime, "onnxLoadRuntime"));
   exports.Set("onnxCreateSession", Napi::Function::New(env, CreateSession, "onnxCreateSession"));
   exports.Set("onnxRun", Napi::Function::New(env, Run, "onnxRun"));
+  exports.Set("onnxRunSync", Napi::Function::New(env, RunSync, "onnxRunSync"));
   exports.Set("onnxReleaseSession", Napi::Function::New(env, ReleaseSession, "onnxReleaseSession"));
 }
 
@@ -376,8 +457,12 @@ Napi::Object OnnxOutputToJs(Napi::Env env, const std::string& name, onnx::OwnedV
     return t;
   }
   Napi::ArrayBuffer buffer;
-  if (view->byte_length == 0) {
-    buffer = Napi::ArrayBuffer::New(env, 0);
+  if (view->byte_length <= kCopyOutputBytes) {
+    // Small outputs are copied into a V8-owned buffer and ORT's memory goes back to its arena
+    // at once: an external buffer's finalizer only runs after a GC and a turn of the event
+    // loop, so a tight loop of small requests would otherwise pile up ORT allocations.
+    buffer = Napi::ArrayBuffer::New(env, view->byte_length);
+    if (view->byte_length) std::memcpy(buffer.Data(), view->data, view->byte_length);
   } else {
     // Zero copy: JS reads ORT's output memory; the OrtValue lives until the buffer is collected.
     OrtValue* owned = value.release();
@@ -396,6 +481,7 @@ Napi::Object OnnxOutputToJs(Napi::Env env, const std::string& name, onnx::OwnedV
 }  // namespace larch::addon
 
 LARCH_ADDON_MODULE(onnx, larch::addon::InitOnnxBinding);
+LARCH_BATCH_RUNNER_KIND(onnx, larch::addon::MakeOnnxRunnerFactory);
 
 #else  // !LARCH_WITH_ONNX
 
@@ -407,6 +493,46 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   out.Set("compiled", false);
   out.Set("apiVersion", 0);
   return out;
+}
+
+std::vector<int64_t> DimsOf(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsArray()) ThrowInvalid(env, std::string("onnx runner: ") + what + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> dims(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) dims[i] = a.Get(i).ToNumber().Int64Value();
+  return dims;
+}
+
+// runner: { kind: 'onnx', sessions: handle[] (one per instance, used in turn),
+//           inputReshapes: (number[] | null)[], outputModelDims: number[][] }
+StatusOr<batch::RunnerFactory> MakeOnnxRunnerFactory(Napi::Env env, Napi::Object runner, const BatchModelDescription& d) {
+  Napi::Value list = runner.Get("sessions");
+  if (!list.IsArray() || list.As<Napi::Array>().Length() == 0) {
+    return Status::Invalid("onnx runner: sessions must be a non-empty array of ONNX session handles");
+  }
+  std::vector<std::shared_ptr<const Session>> sessions;
+  for (uint32_t i = 0; i < list.As<Napi::Array>().Length(); ++i) sessions.push_back(UnwrapOnnxSession(env, list.As<Napi::Array>().Get(i)));
+  onnx::BatchIo io;
+  io.batching = d.config.max_batch_size > 0;
+  Napi::Value reshapes = runner.Get("inputReshapes");
+  Napi::Value model_dims = runner.Get("outputModelDims");
+  if (!reshapes.IsArray() || !model_dims.IsArray()) {
+    return Status::Invalid("onnx runner: inputReshapes and outputModelDims must be arrays");
+  }
+  for (uint32_t k = 0; k < reshapes.As<Napi::Array>().Length(); ++k) {
+    Napi::Value r = reshapes.As<Napi::Array>().Get(k);
+    if (r.IsNull() || r.IsUndefined()) io.input_reshapes.emplace_back(std::nullopt);
+    else io.input_reshapes.emplace_back(DimsOf(env, r, "inputReshapes[k]"));
+  }
+  for (uint32_t k = 0; k < model_dims.As<Napi::Array>().Length(); ++k) {
+    io.output_model_dims.push_back(DimsOf(env, model_dims.As<Napi::Array>().Get(k), "outputModelDims[k]"));
+  }
+  for (const batch::TensorSpec& o : d.outputs) io.output_config_dims.push_back(o.dims);
+  for (const auto& s : sessions) RETURN_IF_ERROR(onnx::CheckBatchIo(*s, d.inputs, d.outputs, io));
+  return batch::RunnerFactory([sessions, io](int index) -> StatusOr<std::unique_ptr<batch::BatchRunner>> {
+    return std::unique_ptr<batch::BatchRunner>(
+        new onnx::OnnxBatchRunner(sessions[static_cast<size_t>(index) % sessions.size()], io));
+  });
 }
 
 void InitOnnxBinding(Napi::Env env, Napi::Object exports) {

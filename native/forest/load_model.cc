@@ -106,15 +106,12 @@ StatusOr<ModelFormat> DetectModelFormat(std::string_view file_name, std::span<co
 
 StatusOr<Forest> LoadModel(std::span<const std::byte> bytes, ModelFormat format) {
   switch (format) {
-    case ModelFormat::kTreeliteCheckpoint:
-      return LoadTreeliteCheckpoint(bytes);
-    case ModelFormat::kXgboostJson:
-    case ModelFormat::kXgboostUbj:
-    case ModelFormat::kLightgbm:
-      break;
+    case ModelFormat::kTreeliteCheckpoint: return LoadTreeliteCheckpoint(bytes);
+    case ModelFormat::kXgboostJson: return LoadXgboostJson(bytes);
+    case ModelFormat::kXgboostUbj: return LoadXgboostUbj(bytes);
+    case ModelFormat::kLightgbm: return LoadLightgbmText(bytes);
   }
-  return Status::Unsupported("the " + std::string(ModelFormatName(format)) +
-                             " loader is not part of this build yet");
+  return Status::Invalid("unknown model format");
 }
 
 }  // namespace larch::forest

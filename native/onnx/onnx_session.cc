@@ -240,8 +240,7 @@ Status Session::MakeInputValue(const InputTensor& in, OrtValue** out) const {
   return Status::Ok();
 }
 
-Status Session::Run(std::span<const InputTensor> inputs, std::span<const size_t> wanted,
-                    std::vector<OwnedValue>* results) const {
+Status Session::RunPrepared(std::span<const InputTensor> inputs) const {
   RETURN_IF_ERROR(Validate(inputs));
   const OrtApi* api = runtime_->api;
   RunScratch& s = scratch;
@@ -262,6 +261,14 @@ Status Session::Run(std::span<const InputTensor> inputs, std::span<const size_t>
     s.input_names[i] = input_names_[inputs[i].index];
     RETURN_IF_ERROR(MakeInputValue(inputs[i], &s.input_values[i]));
   }
+  return FromOrt(api->Run(session_, nullptr, s.input_names.data(), s.input_values.data(), inputs.size(),
+                          s.output_names.data(), s.output_names.size(), s.output_values.data()),
+                 "ONNX Runtime failed to run " + label_);
+}
+
+Status Session::Run(std::span<const InputTensor> inputs, std::span<const size_t> wanted,
+                    std::vector<OwnedValue>* results) const {
+  RunScratch& s = scratch;
   s.output_names.clear();
   if (wanted.empty()) {
     s.output_names.assign(output_names_.begin(), output_names_.end());
@@ -272,12 +279,45 @@ Status Session::Run(std::span<const InputTensor> inputs, std::span<const size_t>
     }
   }
   s.output_values.assign(s.output_names.size(), nullptr);
-  RETURN_IF_ERROR(FromOrt(api->Run(session_, nullptr, s.input_names.data(), s.input_values.data(), inputs.size(),
-                                   s.output_names.data(), s.output_names.size(), s.output_values.data()),
-                          "ONNX Runtime failed to run " + label_));
+  Status st = RunPrepared(inputs);
   results->clear();
-  for (OrtValue* v : s.output_values) results->emplace_back(v);
-  return Status::Ok();
+  for (OrtValue*& v : s.output_values) {
+    if (v != nullptr) results->emplace_back(v);  // owned from here, released even on failure
+    v = nullptr;
+  }
+  return st;
+}
+
+Status Session::RunInto(std::span<const InputTensor> inputs, std::span<const OutputBinding> outputs) const {
+  const OrtApi* api = runtime_->api;
+  RunScratch& s = scratch;
+  s.output_names.clear();
+  s.output_values.assign(outputs.size(), nullptr);
+  struct ReleaseOutputs {
+    const OrtApi* api;
+    std::vector<OrtValue*>& values;
+    ~ReleaseOutputs() {  // the values only wrap caller memory
+      for (OrtValue*& v : values) {
+        if (v != nullptr) api->ReleaseValue(v);
+        v = nullptr;
+      }
+    }
+  } release_outputs{api, s.output_values};
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const OutputBinding& o = outputs[i];
+    if (o.index >= outputs_.size()) return Status::Invalid(label_ + ": output index out of range");
+    const TensorSpec& spec = outputs_[o.index];
+    if (spec.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING) {
+      return Status::Unsupported(label_ + ": output '" + spec.name + "' is a string tensor; it cannot be written into caller memory");
+    }
+    s.output_names.push_back(output_names_[o.index]);
+    static uint8_t empty_tensor_storage[8];
+    RETURN_IF_ERROR(FromOrt(api->CreateTensorWithDataAsOrtValue(runtime_->cpu_memory, o.byte_length ? o.data : empty_tensor_storage,
+                                                               o.byte_length, o.shape.data(), o.shape.size(), spec.type,
+                                                               &s.output_values[i]),
+                            label_ + ": output '" + spec.name + "'"));
+  }
+  return RunPrepared(inputs);
 }
 
 StatusOr<OutputView> ViewOutput(const Runtime* runtime, const OrtValue* value) {

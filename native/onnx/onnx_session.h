@@ -53,6 +53,14 @@ struct InputTensor {
   std::span<const std::string_view> strings;  // STRING: one element each
 };
 
+// An output ORT writes straight into caller memory (shape known before the run).
+struct OutputBinding {
+  size_t index = 0;                  // position among the model's outputs
+  std::span<const int64_t> shape;    // must be what the model computes, or Run fails
+  void* data = nullptr;
+  size_t byte_length = 0;
+};
+
 struct OrtValueDeleter {
   void operator()(OrtValue* v) const;
 };
@@ -88,6 +96,10 @@ class Session {
   Status Run(std::span<const InputTensor> inputs, std::span<const size_t> wanted,
              std::vector<OwnedValue>* results) const;
 
+  // The same, with ORT writing the listed outputs into caller memory (no copy, no allocation
+  // for them); only those outputs are computed.
+  Status RunInto(std::span<const InputTensor> inputs, std::span<const OutputBinding> outputs) const;
+
   // Validation alone (the batcher checks each request before merging it into a batch).
   Status Validate(std::span<const InputTensor> inputs) const;
 
@@ -95,6 +107,9 @@ class Session {
   Session(const Runtime* runtime, OrtSession* session, std::string label);
   Status ReadSpecs();
   Status MakeInputValue(const InputTensor& in, OrtValue** out) const;
+  // Runs with inputs made from `inputs` and the output names/values already in the thread's
+  // scratch (values null: ORT allocates). Releases the input values however it ends.
+  Status RunPrepared(std::span<const InputTensor> inputs) const;
 
   const Runtime* runtime_;
   OrtSession* session_;

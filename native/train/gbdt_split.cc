@@ -12,6 +12,7 @@ void EvaluateFeature(const GradSum* h, int32_t num_cuts, int32_t feature, const 
   GradSum left;
   // A cut after bin b exists for b < num_cuts (c_b is the threshold); the last value bin has none.
   for (int32_t b = 0; b < num_cuts; ++b) {
+    if (h[b].h == 0.0) continue;  // empty bin (every row has h > 0): same split as before
     left += h[b];
     const GradSum right_values = total - left - missing;
     {  // missing values go right
@@ -40,6 +41,22 @@ void EvaluateFeature(const GradSum* h, int32_t num_cuts, int32_t feature, const 
           best.left = l;
           best.right = right_values;
         }
+      }
+    }
+  }
+  // Every value left, missing values alone on the right (bin = num_cuts: no cut above it; the
+  // forest IR node becomes `x <= +inf`, which only NaN fails).
+  if (has_missing) {
+    const GradSum values = total - missing;
+    if (values.h >= mcw && missing.h >= mcw && values.h > 0.0) {
+      const double gain = LeafScore(values, p) + LeafScore(missing, p) - parent;
+      if (gain > best.gain) {
+        best.gain = gain;
+        best.feature = feature;
+        best.bin = num_cuts;
+        best.default_left = false;
+        best.left = values;
+        best.right = missing;
       }
     }
   }

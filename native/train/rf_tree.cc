@@ -126,12 +126,26 @@ void RfTreeGrower::ScanBins(const double* bins, const uint8_t* codes, int32_t co
   const double msl = p_.min_samples_leaf;
   for (int32_t i = 0; i < count; ++i) {
     const int32_t code = codes ? codes[i] : i;
-    if (code >= num_cuts) break;  // no cut above the last value bin
     const double* b = bins + static_cast<size_t>(i) * s;
     const double wb = weight(b);
     if (wb == 0.0) continue;  // same partition as the previous bin
     for (int32_t k = 0; k < s; ++k) left[k] += b[k];
     const double wl = weight(left);
+    if (code >= num_cuts || wl == wt - wm) {
+      // Every value is left: only "missing alone on the right" remains (bin = num_cuts, the IR
+      // node `x <= +inf`, which only NaN fails).
+      if (wm > 0.0 && wl >= msl && wm >= msl) {
+        for (int32_t k = 0; k < s; ++k) r1[k] = total[k] - left[k];
+        const double score = Impurity(left) + Impurity(r1);
+        if (score < best.score) {
+          best.score = score;
+          best.feature = feature;
+          best.bin = num_cuts;
+          best.default_left = false;
+        }
+      }
+      break;
+    }
     // Missing values right.
     {
       const double wr = wt - wl;
@@ -229,6 +243,8 @@ uint32_t RfTreeGrower::PartitionRows(uint32_t begin, uint32_t end, const Best& b
 void RfTreeGrower::Grow(const std::vector<uint16_t>& weight, Rng& rng, GrownTree& out,
                         std::vector<double>& leaf_stats) {
   weight_ = &weight;
+  // The feature order is part of the tree's random state: start every tree from the same one.
+  for (int32_t f = 0; f < in_.m->num_features; ++f) feature_order_[f] = f;
   const int32_t s = p_.num_stats;
   const int32_t ns = s + 1;
   const bool regression = p_.criterion == Criterion::kSquaredError;

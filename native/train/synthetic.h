@@ -32,7 +32,7 @@ struct SyntheticOptions {
   int32_t categories = 12;
   int32_t noise = 8;
   double positive_rate = 0.03;
-  double label_noise = 1.0;  // std-dev of the noise added to the risk score (higher = harder)
+  double label_noise = 2.0;  // std-dev of the noise added to the risk score (higher = harder)
   double missing_rate = 0.0;
   uint64_t seed = 0;
 };

@@ -1,6 +1,8 @@
 // Grown tree -> forest IR tree (see to_forest.h).
 #include "train/to_forest.h"
 
+#include <limits>
+
 namespace larch::train {
 
 forest::Tree ToForestTree(const GrownTree& t, const BinCuts& cuts, int32_t leaf_vector_size,
@@ -31,8 +33,13 @@ forest::Tree ToForestTree(const GrownTree& t, const BinCuts& cuts, int32_t leaf_
     out.right_child[i] = g.right;
     out.split_index[i] = g.feature;
     out.default_left[i] = g.default_left ? 1 : 0;
-    out.threshold[i] = static_cast<double>(cuts.Cuts(g.feature)[g.bin]);
-    out.cmp[i] = forest::Operator::kLT;
+    if (g.bin < cuts.NumCuts(g.feature)) {
+      out.threshold[i] = static_cast<double>(cuts.Cuts(g.feature)[g.bin]);
+      out.cmp[i] = forest::Operator::kLT;
+    } else {  // every value left, only missing values right
+      out.threshold[i] = std::numeric_limits<double>::infinity();
+      out.cmp[i] = forest::Operator::kLE;
+    }
     out.gain[i] = g.gain;
     out.gain_present[i] = 1;
   }

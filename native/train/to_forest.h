@@ -1,5 +1,6 @@
 // Conversion of grown trees to the forest IR: a split after bin b of feature f becomes the
-// numerical node `x[f] < cut_b` (see quantize.h for why this is exact on float32 input).
+// numerical node `x[f] < cut_b` (see quantize.h for why this is exact on float32 input). A split
+// after the last value bin (every value left, only missing values right) becomes `x[f] <= +inf`.
 #pragma once
 
 #include <cstdint>

@@ -8,7 +8,7 @@ import { FIXTURES, firstMismatch, manifestCases, outputKindOf, readArray, type M
 import path from 'node:path';
 
 // Libraries whose loaders are part of this build. ONNX cases belong to the ONNX backend's tests.
-const FOREST_LIBRARIES = new Set(['treelite']);
+const FOREST_LIBRARIES = new Set(['treelite', 'xgboost', 'lightgbm']);
 
 const cases = manifestCases().filter((c) => c.library !== 'onnx');
 const models = new Map<string, Promise<Model>>();

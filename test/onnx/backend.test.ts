@@ -12,7 +12,10 @@ import type { BackendLoadContext } from '../../lib/repository/backend-registry.j
 import { sessionOptionsOf } from '../../lib/onnx/config.js';
 import { onnxAvailability } from '../../lib/onnx/runtime.js';
 import { LarchError } from '../../lib/protocol/errors.js';
-import { assertOutputsMatch, onnxCases } from './onnx-fixtures.js';
+import { asServed, assertOutputsMatch, onnxCases, sliceRows } from './onnx-fixtures.js';
+import { addon } from '../../lib/native.js';
+
+const batchModelIds = () => (addon as unknown as { batchModelIds(): string[] }).batchModelIds();
 import { OnnxType, buildModel, identityModel } from './onnx-builder.js';
 
 const config = (name: string, text = '') => normalizeModelConfig(parseConfigText(text, `${name}/config.pbtxt`), name);
@@ -52,8 +55,8 @@ if (onnxAvailability().available) {
     const cfg = await onnxBackend.autoComplete!(config('two', 'platform: "onnxruntime_onnx"'), ctxFor(two().modelFile));
     assert.equal(cfg.max_batch_size, 4);
     assert.deepEqual(cfg.dynamic_batching?.preferred_batch_size, [4]);
-    assert.deepEqual(cfg.input.map((i) => [i.name, i.data_type, i.dims]), [['x', 'TYPE_FP32', [4]], ['k', 'TYPE_INT64', []]]);
-    assert.deepEqual(cfg.output.map((o) => [o.name, o.data_type, o.dims]), [['y', 'TYPE_FP32', [4]], ['z', 'TYPE_INT64', []]]);
+    assert.deepEqual(cfg.input.map((i) => [i.name, i.data_type, i.dims, i.reshape]), [['x', 'TYPE_FP32', [4], undefined], ['k', 'TYPE_INT64', [1], { shape: [] }]]);
+    assert.deepEqual(cfg.output.map((o) => [o.name, o.data_type, o.dims, o.reshape]), [['y', 'TYPE_FP32', [4], undefined], ['z', 'TYPE_INT64', [1], { shape: [] }]]);
     assert.equal(cfg.input[0]!.format, 'FORMAT_NONE', 'filled entries carry every primitive field');
   });
 
@@ -101,17 +104,39 @@ if (onnxAvailability().available) {
   });
 
   test('load serves the fixtures through the config\'s view, with the response parameters', async () => {
-    for (const c of onnxCases()) {
+    for (const c of onnxCases().map(asServed)) {
       const ctx = ctxFor(c.modelFile);
       const cfg = await onnxBackend.autoComplete!(config('m', `platform: "onnxruntime_onnx" max_batch_size: 1000
         instance_group [ { count: 2 kind: KIND_CPU } ]`), ctx);
+      const before = batchModelIds().length;
       const model = await onnxBackend.load(cfg, ctx);
+      assert.equal(batchModelIds().length, before + 1, 'fixed-size tensors run through the native batcher');
       assert.equal(model.platform, 'onnxruntime_onnx');
       assert.equal(model.maxBatchSize, 1000);
       assert.deepEqual(model.responseParameters, { larch_run: 'r1' });
       assertOutputsMatch(c, await model.infer(c.inputs));
+      const rows = await Promise.all(Array.from({ length: 30 }, (_, r) => model.infer(c.inputs.map((t) => sliceRows(t, r, 1)))));
+      rows.forEach((out, r) => assertOutputsMatch(c, out, c.expected.map((t) => sliceRows(t, r, 1))));
+      assert.equal(model.stats().success.count, 31);
       await model.unload();
+      assert.equal(batchModelIds().length, before, 'unload removes the batched model');
     }
+  });
+
+  test('BYTES models run their sessions directly, with the same checks', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'larch-onnx-'));
+    const file = path.join(dir, 'model.onnx');
+    writeFileSync(file, identityModel(OnnxType.STRING, []));
+    const cfg = await onnxBackend.autoComplete!(config('s', 'backend: "onnxruntime"'), ctxFor(file));
+    assert.deepEqual(cfg.input.map((i) => [i.dims, i.reshape]), [[[1], { shape: [] }]]);
+    const before = batchModelIds().length;
+    const model = await onnxBackend.load(cfg, ctxFor(file));
+    assert.equal(batchModelIds().length, before);
+    const [y] = await model.infer([{ name: 'x', datatype: 'BYTES', shape: [2, 1], data: [Buffer.from('a'), Buffer.from('b\u0000c')] }]);
+    assert.deepEqual(y!.shape, [2, 1]);
+    assert.deepEqual((y!.data as Buffer[]).map(String), ['a', 'b\u0000c']);
+    await assert.rejects(model.infer([{ name: 'x', datatype: 'BYTES', shape: [5, 1], data: [] }]), /batch size 5.*1\.\.4/);
+    await model.unload();
   });
 } else {
   test('without ONNX Runtime, auto-complete and load fail with UNAVAILABLE and the reason', async () => {

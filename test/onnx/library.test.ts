@@ -31,6 +31,15 @@ if (!availability.available) {
     });
   });
 } else {
+  async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+    await assert.rejects(p, (err: unknown) => {
+      assert.ok(LarchError.is(err), `a LarchError, got ${String(err)}`);
+      assert.equal(err.code, code, err.message);
+      assert.match(err.message, pattern);
+      return true;
+    });
+  }
+
   for (const c of onnxCases()) {
     test(`fixture ${c.id}: whole input in one request`, async () => {
       const model = await loadOnnxModel(c.modelFile);
@@ -39,15 +48,43 @@ if (!availability.available) {
       await model.unload();
     });
 
-    test(`fixture ${c.id}: concurrent single-row requests each get their own row`, async () => {
-      const model = await loadOnnxModel(c.modelFile, { instances: 2 });
-      const rows = c.inputs[0]!.shape[0]!;
-      const n = Math.min(rows, 64);
+    test(`fixture ${c.id}: concurrent single-row requests are batched and each gets its own row`, async () => {
+      const model = await loadOnnxModel(c.modelFile);
+      const n = Math.min(c.inputs[0]!.shape[0]!, 64);
       const results = await Promise.all(Array.from({ length: n }, (_, r) => model.infer(c.inputs.map((t) => sliceRows(t, r, 1)))));
       results.forEach((out, r) => assertOutputsMatch(c, out, c.expected.map((t) => sliceRows(t, r, 1))));
+      const stats = model.stats();
+      assert.equal(stats.success.count, 1, 'requests made in one turn run as one batch');
+      assert.equal(stats.inferenceCount, n);
+      assert.deepEqual(stats.batchStats.map((b) => b.batchSize), [n]);
+      await model.unload();
+    });
+
+    test(`fixture ${c.id}: with 2 instances on worker threads, each request gets its own rows`, async () => {
+      const model = await loadOnnxModel(c.modelFile, { instances: 2 });
+      const rows = c.inputs[0]!.shape[0]!;
+      const results = await Promise.all(Array.from({ length: 10 }, (_, r) => model.infer(c.inputs.map((t) => sliceRows(t, r * 3, 3)))));
+      results.forEach((out, r) => assertOutputsMatch(c, out, c.expected.map((t) => sliceRows(t, r * 3, 3))));
+      assert.ok(rows >= 30);
       await model.unload();
     });
   }
+
+  test('a bad request merged into a batch fails alone; the others get their answers', async () => {
+    const model = await loadOnnxModel(identityModel(OnnxType.BOOL), { name: 'bools' });
+    const ok = (v: number) => model.infer([{ name: 'x', datatype: 'BOOL', shape: [1, 3], data: Uint8Array.from([v, 0, 1]) }]);
+    const results = await Promise.allSettled([ok(1), ok(2), ok(0)]);
+    assert.equal(results[0]!.status, 'fulfilled');
+    assert.equal(results[2]!.status, 'fulfilled');
+    assert.equal(results[1]!.status, 'rejected');
+    assert.match(String((results[1] as PromiseRejectedResult).reason.message), /BOOL values must be 0 or 1/);
+    assert.deepEqual(Array.from((results[2] as PromiseFulfilledResult<Tensor[]>).value[0]!.data as Uint8Array), [0, 0, 1]);
+    const bad = await loadOnnxModel(identityModel(OnnxType.BOOL), { name: 'bools2', instances: 2 });
+    await rejectsWith(bad.infer([{ name: 'x', datatype: 'BOOL', shape: [1, 3], data: Uint8Array.from([3, 0, 1]) }]), 'INVALID_ARGUMENT', /BOOL values/);
+    await rejectsWith(bad.infer([{ name: 'x', datatype: 'BOOL', shape: [1, 3], data: new Uint8Array(2) }]), 'INVALID_ARGUMENT', /needs 3 bytes, got 2/);
+    await model.unload();
+    await bad.unload();
+  });
 
   test('the model declares its inputs and outputs with the batch dimension split off', async () => {
     const c = onnxCases().find((x) => x.id === 'onnx_two_inputs_two_outputs')!;
@@ -95,15 +132,6 @@ if (!availability.available) {
     });
   }
 
-  async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-    await assert.rejects(p, (err: unknown) => {
-      assert.ok(LarchError.is(err), `a LarchError, got ${String(err)}`);
-      assert.equal(err.code, code, err.message);
-      assert.match(err.message, pattern);
-      return true;
-    });
-  }
-
   test('garbage bytes, a missing file and an empty file are refused with clear errors', async () => {
     await rejectsWith(loadOnnxModel(Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3]), { name: 'garbage' }), 'INVALID_ARGUMENT', /garbage.*protobuf/i);
     await rejectsWith(loadOnnxModel('/nonexistent/model.onnx'), 'NOT_FOUND', /model\.onnx.*(doesn't exist|not exist|No such)/i);
@@ -128,7 +156,7 @@ if (!availability.available) {
     await rejectsWith(model.infer([{ ...x, datatype: 'FP64', data: new Float64Array(x.data.length) }, k]), 'INVALID_ARGUMENT', /'x' has datatype FP32, got FP64/);
     await rejectsWith(model.infer([{ ...x, shape: [600, 2] }, k]), 'INVALID_ARGUMENT', /'x' has shape \[600,2\].*\[batch,4\]/);
     await rejectsWith(model.infer([{ ...x, shape: [299, 4] }, k]), 'INVALID_ARGUMENT', /disagree|needs .* bytes/);
-    await rejectsWith(model.infer([{ ...x, data: new Float32Array(7) }, k]), 'INVALID_ARGUMENT', /needs 4800 bytes, got 28/);
+    await rejectsWith(model.infer([{ ...x, data: new Float32Array(7) }, k]), 'INVALID_ARGUMENT', /\(1200 elements\), its data holds 7/);
     await rejectsWith(model.infer([{ ...x, data: new Int32Array(1200) as unknown as Float32Array }, k]), 'INVALID_ARGUMENT', /Float32Array/);
     await rejectsWith(model.infer(c.inputs, { outputs: ['w'] }), 'INVALID_ARGUMENT', /no output 'w'/);
     assertOutputsMatch(c, await model.infer(c.inputs));

@@ -44,6 +44,15 @@ export function onnxCases(): OnnxCase[] {
   }));
 }
 
+/**
+ * The case as a batching model config shows it: a tensor with only the batch dimension ([N])
+ * is [N,1] there (Triton's dims [1] + reshape []), in requests and in responses.
+ */
+export function asServed(c: OnnxCase): OnnxCase {
+  const lift = (t: Tensor): Tensor => (t.shape.length === 1 ? { ...t, shape: [t.shape[0]!, 1] } : t);
+  return { ...c, inputs: c.inputs.map(lift), expected: c.expected.map(lift) };
+}
+
 /** The first `rows` rows of a tensor (a view, no copy). */
 export function sliceRows(t: Tensor, start: number, rows: number): Tensor {
   const per = t.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -30,7 +30,7 @@ test('explicit mode: --load-model at start, then load/unload through the API', a
   const repo = await open(dir.root, { controlMode: 'explicit', loadModels: ['a'] });
   try {
     assert.deepEqual((await repo.index()).map((r) => `${r.name}:${r.version}:${r.state}:${r.reason}`),
-      ['a:1:READY:', 'b::UNAVAILABLE:not loaded']);
+      ['a:1:READY:', 'b::UNAVAILABLE:']);
     await assert.rejects(async () => repo.getModel('b'), /unknown model "b"/);
     await repo.load('b');
     assert.deepEqual(await first(repo.getModel('b').infer([fp32(1)])), [3]);

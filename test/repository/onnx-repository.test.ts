@@ -9,13 +9,14 @@ import path from 'node:path';
 import '../../lib/backends/onnx.js';
 import { onnxAvailability } from '../../lib/onnx/runtime.js';
 import { ModelRepository } from '../../lib/repository/repository.js';
-import { assertOutputsMatch, onnxCases, sliceRows } from '../onnx/onnx-fixtures.js';
+import { asServed, assertOutputsMatch, onnxCases, sliceRows } from '../onnx/onnx-fixtures.js';
 
 const availability = onnxAvailability();
 
 test('ONNX fixtures served from a repository without config.pbtxt', { skip: availability.available ? false : availability.reason }, async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'larch-onnx-repo-'));
-  const cases = onnxCases();
+  // Auto-complete states batch-only tensors as Triton does (dims [1], reshape []): [N,1] here.
+  const cases = onnxCases().map(asServed);
   for (const c of cases) {
     mkdirSync(path.join(root, c.id, '1'), { recursive: true });
     copyFileSync(c.modelFile, path.join(root, c.id, '1', 'model.onnx'));
