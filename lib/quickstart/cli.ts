@@ -99,9 +99,21 @@ export async function main(argv: string[]): Promise<number> {
     const data = run.step('deploy').task.data;
     const numValid = data.numValid as number, numFeature = data.numFeature as number;
     const rows = rowMajor({ x: data.validX as Float32Array, numRows: numValid, numFeatures: numFeature });
-    const n = Math.min(4, numValid);
-    const batch = Array.from(rows.subarray(0, n * numFeature));
-    const validY = data.validY as Float32Array;
+    // JSON cannot carry NaN (missing values), so the demo picks complete rows; the binary
+    // tensor extension and gRPC carry NaN as it is.
+    const picked: number[] = [];
+    const allY = data.validY as Float32Array;
+    const complete = (r: number) => !rows.subarray(r * numFeature, (r + 1) * numFeature).some(Number.isNaN);
+    for (const wanted of [1, 0, 0, 0]) {   // one fraud and three legitimate transactions
+      for (let r = 0; r < numValid; r++) {
+        if (allY[r] === wanted && complete(r) && !picked.includes(r)) { picked.push(r); break; }
+      }
+    }
+    const n = picked.length;
+    const sample = new Float32Array(n * numFeature);
+    picked.forEach((r, i) => sample.set(rows.subarray(r * numFeature, (r + 1) * numFeature), i * numFeature));
+    const batch = Array.from(sample);
+    const validY = picked.map((r) => allY[r]);
 
     console.log('4/4  Predictions');
     const httpRes = await fetch(`http://127.0.0.1:${server.httpPort}/v2/models/${MODEL}/infer`, {
@@ -112,13 +124,13 @@ export async function main(argv: string[]): Promise<number> {
     if (!httpRes.ok || !http.outputs) throw new Error(`HTTP inference failed: ${http.error ?? httpRes.status}`);
     const probs = http.outputs[0]!.data;
     const width = probs.length / n;
-    console.log(`  HTTP  POST /v2/models/${MODEL}/infer   (run ${String(http.parameters?.larch_run ?? '?')}, model version ${String(http.parameters?.larch_model_version ?? deployed.version)})`);
+    console.log(`  HTTP  POST /v2/models/${MODEL}/infer   (run ${String(http.parameters?.larch_flow ?? '?')}/${String(http.parameters?.larch_run ?? '?')}, model version ${String(http.parameters?.larch_model_version ?? deployed.version)})`);
     for (let i = 0; i < n; i++) {
-      console.log(`    row ${i}: fraud probability ${probs[i * width + width - 1]!.toFixed(4)}   (label ${validY[i]})`);
+      console.log(`    transaction ${picked[i]}: fraud probability ${probs[i * width + width - 1]!.toFixed(4)}   (${validY[i] === 1 ? 'fraud' : 'legitimate'})`);
     }
-    const grpc = await grpcInfer(server.grpcPort, MODEL, rows.subarray(0, n * numFeature), n, numFeature);
-    console.log(`  gRPC  ModelInfer ${MODEL}                 (run ${String(grpc.parameters.larch_run ?? '?')})`);
-    for (let i = 0; i < n; i++) console.log(`    row ${i}: fraud probability ${grpc.values[i * width + width - 1]!.toFixed(4)}`);
+    const grpc = await grpcInfer(server.grpcPort, MODEL, sample, n, numFeature);
+    console.log(`  gRPC  ModelInfer ${MODEL}                 (run ${grpc.parameters.larch_flow ?? '?'}/${grpc.parameters.larch_run ?? '?'})`);
+    for (let i = 0; i < n; i++) console.log(`    transaction ${picked[i]}: fraud probability ${grpc.values[i * width + width - 1]!.toFixed(4)}`);
     console.log(`\nTrace these predictions back to the run and its training data:\n  npx larch lineage ${MODEL}:${deployed.version} --model-repository ${path.relative(process.cwd(), repository) || repository}`);
 
     if (values.exit) {

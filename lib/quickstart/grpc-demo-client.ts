@@ -7,7 +7,7 @@ import { PROTO_DIR } from '../grpc/server.js';
 
 interface InferResponse {
   raw_output_contents: Buffer[];
-  parameters: Record<string, { string_parameter?: string; int64_parameter?: string; bool_parameter?: boolean }>;
+  parameters: Record<string, { parameter_choice?: string } & Record<string, unknown>>;
 }
 
 export async function grpcInfer(port: number, model: string, rows: Float32Array, n: number, features: number): Promise<{ values: Float32Array; parameters: Record<string, string> }> {
@@ -26,7 +26,7 @@ export async function grpcInfer(port: number, model: string, rows: Float32Array,
     if (!raw) throw new Error('gRPC ModelInfer returned no output');
     const copy = Buffer.from(raw);
     const parameters: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.parameters ?? {})) parameters[k] = String(v.string_parameter ?? v.int64_parameter ?? v.bool_parameter ?? '');
+    for (const [k, v] of Object.entries(res.parameters ?? {})) parameters[k] = v.parameter_choice ? String(v[v.parameter_choice]) : '';
     return { values: new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4), parameters };
   } finally {
     client.close();
