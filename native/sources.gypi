@@ -36,7 +36,9 @@
       "native/batch/model_registry.cc",
       "native/addon/batch_runner_kinds.cc",
       "native/addon/batch_binding.cc",
-      "native/addon/batch_test_runner.cc"
+      "native/addon/batch_test_runner.cc",
+      "native/batch/forest_runner.cc",
+      "native/addon/batch_forest_runner.cc"
     ],
 
     "larch_onnx_sources": [

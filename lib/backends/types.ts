@@ -68,6 +68,12 @@ export interface InferenceModel {
   /** Extra key/values every response of this model carries in `parameters` (lineage). */
   readonly responseParameters: Record<string, string | number | boolean>;
   infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
+  /**
+   * Present on models served by the native batcher: the process-wide id under which a worker
+   * thread reaches the SAME native model and queue (BatchedModel.open(id) in
+   * lib/backends/batcher.ts), without loading it again.
+   */
+  readonly nativeModelId?: string;
   stats(): ModelStats;
   unload(): Promise<void>;
 }

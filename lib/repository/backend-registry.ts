@@ -14,7 +14,8 @@ export interface BackendLoadContext {
   version: string;
   /** Absolute path of the model file: default_model_filename, or the backend's default. */
   modelPath: string;
-  /** Key/values every response of this version must carry (lineage: larch_run, ...). */
+  /** Key/values every response of this version carries (lineage: larch_run, ...); the repository
+   *  adds them to what getModel returns, so a backend need not copy them into its model. */
   responseParameters: Record<string, string | number | boolean>;
 }
 

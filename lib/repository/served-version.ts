@@ -18,6 +18,8 @@ export class ServedVersion {
   readonly lineage: Lineage;
   /** Fingerprint of the version folder and config it was loaded from (reload detection). */
   readonly sourceKey: string;
+  /** Lineage keys plus whatever the backend adds: what every response of this version carries. */
+  readonly responseParameters: Record<string, string | number | boolean>;
   #inflight = 0;
   #retired = false;
   #drained: (() => void) | undefined;
@@ -31,6 +33,7 @@ export class ServedVersion {
     this.config = config;
     this.lineage = lineage;
     this.sourceKey = sourceKey;
+    this.responseParameters = Object.freeze({ ...lineage.response, ...model.responseParameters });
   }
 
   get retired(): boolean { return this.#retired; }
@@ -82,7 +85,7 @@ export class ModelHandle implements InferenceModel {
   get maxBatchSize(): number { return this.#served.model.maxBatchSize; }
   get inputs(): TensorSpec[] { return this.#served.model.inputs; }
   get outputs(): TensorSpec[] { return this.#served.model.outputs; }
-  get responseParameters(): Record<string, string | number | boolean> { return this.#served.model.responseParameters; }
+  get responseParameters(): Record<string, string | number | boolean> { return this.#served.responseParameters; }
 
   async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
     let served = this.#served;

@@ -63,7 +63,7 @@ export const fakeBackend: Backend = {
       maxBatchSize: config.max_batch_size,
       inputs: config.input.map((t) => ({ name: t.name, datatype: 'FP32', dims: t.dims })),
       outputs: config.output.map((t) => ({ name: t.name, datatype: 'FP32', dims: t.dims })),
-      responseParameters: ctx.responseParameters,
+      responseParameters: {},   // the repository adds lineage itself
       async infer(inputs: Tensor[]): Promise<Tensor[]> {
         if (unloaded) throw new LarchError('INTERNAL', `${id} was used after unload`);
         events.infers.push(id);
