@@ -2,6 +2,8 @@
 export { FlowSpec, step, retry, timeout, catchErrors, resources } from './spec.js';
 export type { NextOptions, MergeOptions, RetrySpec, CatchSpec, ResourceSpec, StepInfo, FlowClass } from './spec.js';
 export { Parameter } from './parameters.js';
+export { current } from './current.js';
+export type { CurrentTask } from './current.js';
 export type { ParameterKind } from './parameters.js';
 export { FlowLintError, FlowDefinitionError, FlowStepError, DatastoreError } from './errors.js';
 export { buildGraph, graphFromClass, describeGraph } from './graph.js';

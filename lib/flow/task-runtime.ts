@@ -13,6 +13,7 @@ import { FlowStepError } from './errors.js';
 import type { Storage } from './datastore/storage.js';
 import { loadArtifactSync, readTaskMeta, TaskWriter, type ArtifactRef, type ForeachFrame, type TaskMeta, type Transition } from './datastore/task-store.js';
 import { parsePathspec } from './datastore/layout.js';
+import { setCurrentTask } from './current.js';
 import { kReservedNames, kRuntime, stepInfoOf, type FlowClass, type FlowSpec, type MergeOptions, type NextOptions, type StepFunction, type StepRuntime } from './spec.js';
 
 export interface TaskSpec {
@@ -27,6 +28,7 @@ export interface TaskSpec {
   params: Record<string, unknown>;
   /** The --max-num-splits cap on one foreach. */
   maxNumSplits: number;
+  tags: string[];
 }
 
 const kInputRefs = Symbol('larch.inputRefs');
@@ -155,6 +157,10 @@ export async function executeTask(cls: FlowClass, storage: Storage, spec: TaskSp
   };
   Object.defineProperty(self, kRuntime, { value: runtime, enumerable: false });
 
+  setCurrentTask({
+    flow: spec.flow, runId: spec.runId, step: spec.step, taskId: spec.taskId, datastoreRoot: storage.location,
+    retryCount: spec.attempt, tags: spec.tags, inputs: spec.inputs, ...(frame ? { foreachIndex: frame.index } : {}),
+  });
   let result: unknown;
   if (isJoin) result = await method.call(self, buildInputs(inputMetas, storage));
   else result = await method.call(self);
