@@ -9,6 +9,10 @@ export { loadOnnxModel, OnnxModel, OnnxSession, onnxAvailability } from './onnx/
 export type { LoadOnnxOptions, OnnxAvailability, OnnxSessionOptions } from './onnx/index.js';
 export type { DataType, Tensor, TensorData, TensorSpec, InferenceModel } from './backends/types.js';
 import './backends/index.js';
+export { BatchedModel, batchRunnerKinds } from './backends/batcher.js';
+export type { BatchConfig, BatchedModelOptions, RunnerOptions } from './backends/batcher.js';
+export { filBackend } from './backends/fil.js';
+export { nativeHandleOf } from './forest/index.js';
 export { LarchError } from './protocol/errors.js';
 export type { ErrorCode } from './protocol/errors.js';
 export { createServer } from './server/create-server.js';

@@ -148,6 +148,9 @@ export class BatchedModel {
         args[3 * i + 2] = t.shape;
       }
       const rows = this.maxBatchSize > 0 ? ordered[0]!.shape[0]! : 1;
+      if (rows === undefined || rows > this.maxBatchSize && this.maxBatchSize > 0)
+        throw new LarchError('INVALID_ARGUMENT',
+          `batch size ${String(rows)} of the request exceeds max_batch_size ${this.maxBatchSize} of model "${this.name}"`);
       outputs = this.#allocateOutputs(rows);
       if (options.outputs) {
         for (const name of options.outputs)
@@ -206,6 +209,9 @@ export class BatchedModel {
       if (t.datatype !== spec.datatype)
         throw new LarchError('INVALID_ARGUMENT',
           `inference input '${t.name}' data-type is '${t.datatype}', but model '${this.name}' expects '${spec.datatype}'`);
+      if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+        throw new LarchError('INVALID_ARGUMENT',
+          `inference input '${t.name}' of model '${this.name}' has shape [${String(t.shape)}]; dims must be non-negative integers`);
       if (dtypeCode[t.datatype] === undefined || Array.isArray(t.data))
         throw new LarchError('UNSUPPORTED', `input '${t.name}': ${t.datatype} tensors are not batched natively`);
       ordered[i] = t;

@@ -12,6 +12,8 @@
 // slot completes; native code borrows their memory and never touches a JS value off-thread.
 #include <napi.h>
 
+#include <cmath>
+
 #include "addon/batch_route.h"
 #include "addon/batch_runner_kinds.h"
 #include "addon/module.h"
@@ -309,9 +311,13 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
       Napi::Array shape = sv.As<Napi::Array>();
       if (shape.Length() > batch::Shape::kMaxRank) ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has too many dims");
       t.shape.rank = static_cast<int>(shape.Length());
+      double elements = 1;  // in double so that absurd dims cannot overflow int64 before the check
       for (uint32_t k = 0; k < shape.Length(); ++k) {
         const double d = shape.Get(k).As<Napi::Number>().DoubleValue();
-        if (!(d >= 0) || d > 9.0e15) ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has a bad dim");
+        if (!(d >= 0) || d > 9.0e15 || d != std::floor(d))
+          ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has a dim that is not a non-negative integer");
+        elements *= d;
+        if (elements > static_cast<double>(bytes)) ThrowInvalid(env, "input \"" + in_specs[i].name + "\": shape does not fit its data");
         t.shape.dims[k] = static_cast<int64_t>(d);
       }
       if (static_cast<size_t>(t.shape.NumElements()) * batch::DTypeSize(t.dtype) != bytes)

@@ -12,6 +12,7 @@ void EvaluateFeature(const GradSum* h, int32_t num_cuts, int32_t feature, const 
   GradSum left;
   // A cut after bin b exists for b < num_cuts (c_b is the threshold); the last value bin has none.
   for (int32_t b = 0; b < num_cuts; ++b) {
+    if (h[b].h == 0.0) continue;  // empty bin (every row has h > 0): same split as before
     left += h[b];
     const GradSum right_values = total - left - missing;
     {  // missing values go right

@@ -97,12 +97,18 @@ void GbdtTreeGrower::Partition(const std::vector<int32_t>& nodes, GrownTree& t) 
     const uint8_t bin = static_cast<uint8_t>(s.bin);
     const bool dl = s.default_left;
     uint32_t nl = 0, nr = 0;
+    uint32_t* out_left = scratch_left_.data() + task.begin;
+    uint32_t* out_right = scratch_right_.data() + task.begin;
+    // Branch-free: the row is written to both lists and only one cursor advances (left/right
+    // is close to a coin flip per row, which a branch would mispredict half the time).
     for (uint32_t k = task.begin; k < task.end; ++k) {
       const uint32_t r = rows_[k];
       const uint8_t code = col[r];
-      const bool left = code == missing ? dl : code <= bin;
-      if (left) scratch_left_[task.begin + nl++] = r;
-      else scratch_right_[task.begin + nr++] = r;
+      const uint32_t left = code == missing ? dl : code <= bin;
+      out_left[nl] = r;
+      out_right[nr] = r;
+      nl += left;
+      nr += 1 - left;
     }
     task.left_count = nl;
   });

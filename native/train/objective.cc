@@ -41,16 +41,18 @@ void Softmax(const double* m, int32_t k, double* p) {
 
 // Rank-based AUC (Mann-Whitney U with tied scores sharing their average rank).
 double Auc(const double* margin, const float* y, int64_t n) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return margin[a] < margin[b]; });
+  // Sorting (score, label) pairs keeps the comparisons on contiguous memory.
+  std::vector<std::pair<double, float>> order(static_cast<size_t>(n));
+  for (int64_t r = 0; r < n; ++r) order[r] = {margin[r], y[r]};
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   double rank_sum = 0.0, pos = 0.0;
   for (int64_t i = 0; i < n;) {
     int64_t j = i;
-    while (j < n && margin[order[j]] == margin[order[i]]) ++j;
+    while (j < n && order[j].first == order[i].first) ++j;
     const double avg_rank = 0.5 * static_cast<double>(i + 1 + j);
     for (int64_t k = i; k < j; ++k)
-      if (y[order[k]] > 0.5f) {
+      if (order[k].second > 0.5f) {
         rank_sum += avg_rank;
         pos += 1.0;
       }

@@ -32,6 +32,20 @@ void CutsFromSorted(const std::vector<float>& sorted, int32_t max_value_bins,
   }
 }
 
+// upper_bound without branches on the data (the compiler emits conditional moves): the number
+// of cuts <= v, for non-NaN v.
+inline int32_t CountCutsAtOrBelow(const float* c, int32_t k, float v) {
+  if (k == 0) return 0;
+  const float* base = c;
+  int32_t n = k;
+  while (n > 1) {
+    const int32_t half = n / 2;
+    base = base[half - 1] <= v ? base + half : base;
+    n -= half;
+  }
+  return static_cast<int32_t>(base - c) + (*base <= v ? 1 : 0);
+}
+
 }  // namespace
 
 StatusOr<BinCuts> ComputeCuts(const float* x, int64_t num_rows, int32_t num_features,
@@ -106,8 +120,7 @@ BinnedMatrix BinMatrix(const float* x, int64_t num_rows, const BinCuts& cuts,
     const uint8_t missing = static_cast<uint8_t>(cuts.MissingCode(f));
     for (int64_t r = r0; r < r1; ++r) {
       const float v = col[r];
-      out[r] = std::isnan(v) ? missing
-                             : static_cast<uint8_t>(std::upper_bound(c, c + k, v) - c);
+      out[r] = std::isnan(v) ? missing : static_cast<uint8_t>(CountCutsAtOrBelow(c, k, v));
     }
   });
   return m;

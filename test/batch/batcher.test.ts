@@ -166,3 +166,13 @@ test('a second model with the same id is refused', async () => {
   }), { code: 'UNSUPPORTED', message: /no batch runner of kind "nope"/ });
   await model.unload();
 });
+
+test('shapes that are not non-negative integers, or do not fit the data, are refused', async () => {
+  const model = echoModel({ maxBatchSize: 4 });
+  const k = request(1)[1]!;
+  for (const shape of [[1.5, 3], [-1, 3], [NaN, 3], [1e300, 3], [4e9, 4e9]]) {
+    await assert.rejects(model.infer([{ ...request(1)[0]!, shape }, k]), { code: 'INVALID_ARGUMENT' }, `shape ${shape}`);
+  }
+  assert.equal((await model.infer(request(2)))[0]!.data[0], 200);
+  await model.unload();
+});
