@@ -63,6 +63,9 @@ Status ReadTreeFields(const TextBlock& b, int64_t num_feature, TreeFields* t) {
     RETURN_IF_ERROR(doubles("split_gain", ni, false, &t->split_gain));
     RETURN_IF_ERROR(ints("internal_count", ni, 0, INT64_MAX, false, &t->internal_count));
     RETURN_IF_ERROR(doubles("internal_weight", ni, false, &t->internal_weight));
+    // Not needed to predict, but read so that a damaged line does not go unnoticed.
+    std::vector<double> internal_value;
+    RETURN_IF_ERROR(doubles("internal_value", ni, false, &internal_value));
   }
   RETURN_IF_ERROR(ints("leaf_count", n, 0, INT64_MAX, false, &t->leaf_count));
   RETURN_IF_ERROR(doubles("leaf_weight", n, false, &t->leaf_weight));

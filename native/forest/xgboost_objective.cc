@@ -21,8 +21,8 @@ constexpr std::array<XgboostObjective, 21> kObjectives = {{
     {"reg:quantileerror", kReg, "identity", BT::kIdentity, false},
     {"reg:logistic", kReg, "sigmoid", BT::kLogit, false},
     {"binary:logistic", kBin, "sigmoid", BT::kLogit, false},
-    // logitraw predicts the margin, but XGBoost still reads base_score as a probability.
-    {"binary:logitraw", kBin, "identity", BT::kLogit, false},
+    // logitraw predicts the margin and takes base_score as a margin too (XGBoost >= 1.x).
+    {"binary:logitraw", kBin, "identity", BT::kIdentity, false},
     {"binary:hinge", kBin, "hinge", BT::kIdentity, false},
     {"count:poisson", kReg, "exponential", BT::kLog, false},
     {"reg:gamma", kReg, "exponential", BT::kLog, false},

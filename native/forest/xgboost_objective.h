@@ -12,7 +12,7 @@ namespace larch::forest {
 
 enum class BaseScoreTransform : uint8_t {
   kIdentity,
-  kLogit,  // binary:logistic, binary:logitraw, reg:logistic: base_score is a probability
+  kLogit,  // binary:logistic, reg:logistic: base_score is a probability
   kLog,    // count:poisson, reg:gamma, reg:tweedie, survival:cox, survival:aft
 };
 
