@@ -173,3 +173,29 @@ test('many swaps under continuous traffic: every request succeeds', async () => 
     dir.cleanup();
   }
 });
+
+test('poll mode rescans on its own timer', async () => {
+  const dir = new TempRepo().model('a', { 1: 2 });
+  const repo = await open(dir.root, { controlMode: 'poll', pollSeconds: 0.02 });
+  try {
+    dir.model('late', { 1: 5 });
+    // Eventually (no timing asserted): the timer's scan loads the new model.
+    for (let i = 0; i < 500 && !repo.isModelReady('late'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(repo.isModelReady('late'), true);
+  } finally {
+    await repo.close();
+    dir.cleanup();
+  }
+  assert.ok(events.unloads.includes('late/1') && events.unloads.includes('a/1'), 'close unloads everything, the poller stops');
+});
+
+test('poll interval and --load-model are checked', async () => {
+  const dir = new TempRepo();
+  try {
+    await rejectsWith(open(dir.root, { controlMode: 'poll', pollSeconds: 0 }), 'INVALID_ARGUMENT', /--repository-poll-secs must be > 0/);
+    await rejectsWith(open(dir.root, { controlMode: 'none', loadModels: ['a'] }), 'INVALID_ARGUMENT', /--load-model is only allowed with --model-control-mode=explicit/);
+    await rejectsWith(open(dir.root + '/missing'), 'INVALID_ARGUMENT', /does not exist/);
+  } finally {
+    dir.cleanup();
+  }
+});
