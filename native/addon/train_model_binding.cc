@@ -215,6 +215,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<train::Progress> {
       deferred_.Reject(callback_error_.Value());
       return;
     }
+    // A callback that returned false cancels the run even if the last rounds finished before
+    // the cancellation reached the trainer.
+    if (cancel_.load() && status_.ok()) status_ = Status(StatusCode::kCancelled, "training cancelled");
     if (!status_.ok()) {
       deferred_.Reject(StatusToError(env, status_).Value());
       return;

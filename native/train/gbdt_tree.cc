@@ -10,6 +10,9 @@ namespace {
 
 constexpr uint32_t kPartitionBlock = 1 << 14;
 constexpr int32_t kFeatureGroup = 4;
+// Nodes with at least 2 * kChunkRows rows build their histogram in up to kMaxChunks row chunks.
+constexpr uint32_t kChunkRows = 1 << 15;
+constexpr uint32_t kMaxChunks = 8;
 constexpr double kMinGain = 1e-6;  // below this a split is numerical noise (XGBoost's kRtEps)
 
 }  // namespace
@@ -44,21 +47,59 @@ bool GbdtTreeGrower::CanSplit(const GrownNode& n) const {
 }
 
 void GbdtTreeGrower::BuildHistograms(const std::vector<int32_t>& nodes, const GrownTree& t) {
+  // Large nodes are cut into row chunks so that even a root with few features keeps every
+  // thread busy: each chunk fills its own histogram, then the chunks are added in chunk order.
+  // The chunk count depends only on the node's size, never on the thread count.
   const int32_t nf = static_cast<int32_t>(features_->size());
   hist_tasks_.clear();
-  for (int32_t node : nodes)
-    for (int32_t j = 0; j < nf; j += kFeatureGroup) hist_tasks_.emplace_back(node, j);
+  chunk_slots_.clear();
+  for (int32_t node : nodes) {
+    const uint32_t rows = t.nodes[node].NumRows();
+    const uint32_t chunks = std::clamp<uint32_t>(rows / kChunkRows, 1, kMaxChunks);
+    const int32_t first_slot = static_cast<int32_t>(chunk_slots_.size());
+    if (chunks > 1)
+      for (uint32_t c = 0; c < chunks; ++c) chunk_slots_.push_back(AllocSlot());
+    for (uint32_t c = 0; c < chunks; ++c)
+      for (int32_t j = 0; j < nf; j += kFeatureGroup)
+        hist_tasks_.push_back({node, j, c, chunks, chunks > 1 ? chunk_slots_[first_slot + c] : slot_of_[node]});
+  }
   pool_.ParallelFor(hist_tasks_.size(), [&](size_t i) {
-    const auto [node, j] = hist_tasks_[i];
-    const GrownNode& n = t.nodes[node];
-    const int32_t count = std::min(kFeatureGroup, nf - j);
-    GradSum* hist = Hist(slot_of_[node]);
-    if (node == 0 && dense_root_)
-      BuildHistogramDense(m_, cuts_, n.NumRows(), gp_, features_->data() + j, count, hist);
+    const HistTask& task = hist_tasks_[i];
+    const GrownNode& n = t.nodes[task.node];
+    const int32_t count = std::min(kFeatureGroup, nf - task.first_feature);
+    const uint32_t len = n.NumRows();
+    const uint32_t b = static_cast<uint32_t>(static_cast<uint64_t>(len) * task.chunk / task.chunks);
+    const uint32_t e = static_cast<uint32_t>(static_cast<uint64_t>(len) * (task.chunk + 1) / task.chunks);
+    GradSum* hist = Hist(task.slot);
+    if (task.node == 0 && dense_root_)
+      BuildHistogramDense(m_, cuts_, b, e - b, gp_, features_->data() + task.first_feature, count, hist);
     else
-      BuildHistogram(m_, cuts_, rows_.data() + n.row_begin, n.NumRows(), gp_,
-                     features_->data() + j, count, hist);
+      BuildHistogram(m_, cuts_, rows_.data() + n.row_begin + b, e - b, gp_,
+                     features_->data() + task.first_feature, count, hist);
   });
+  if (chunk_slots_.empty()) return;
+  // Reduce: (node, feature) tasks add the node's chunk histograms in chunk order.
+  reduce_tasks_.clear();
+  size_t next_slot = 0;
+  for (int32_t node : nodes) {
+    const uint32_t chunks = std::clamp<uint32_t>(t.nodes[node].NumRows() / kChunkRows, 1, kMaxChunks);
+    if (chunks == 1) continue;
+    for (int32_t j = 0; j < nf; ++j)
+      reduce_tasks_.push_back({node, j, static_cast<uint32_t>(next_slot), chunks, slot_of_[node]});
+    next_slot += chunks;
+  }
+  pool_.ParallelFor(reduce_tasks_.size(), [&](size_t i) {
+    const HistTask& task = reduce_tasks_[i];
+    const int32_t f = (*features_)[task.first_feature];
+    const uint32_t off = cuts_.hist_offset[f], end = cuts_.hist_offset[f + 1];
+    GradSum* dst = Hist(task.slot);
+    std::copy(Hist(chunk_slots_[task.chunk]) + off, Hist(chunk_slots_[task.chunk]) + end, dst + off);
+    for (uint32_t c = 1; c < task.chunks; ++c) {
+      const GradSum* src = Hist(chunk_slots_[task.chunk + c]);
+      for (uint32_t k = off; k < end; ++k) dst[k] += src[k];
+    }
+  });
+  for (int32_t s : chunk_slots_) FreeSlot(s);
 }
 
 void GbdtTreeGrower::FindSplits(const std::vector<int32_t>& nodes, GrownTree& t) {

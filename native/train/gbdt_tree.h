@@ -82,7 +82,14 @@ class GbdtTreeGrower {
   std::vector<SplitCandidate> best_;        // per node
   std::vector<SplitCandidate> candidates_;  // per (node, feature) during FindSplits
   std::vector<PartitionTask> part_tasks_;
-  std::vector<std::pair<int32_t, int32_t>> hist_tasks_;  // (node, first feature index)
+  struct HistTask {
+    int32_t node;
+    int32_t first_feature;  // index into features_
+    uint32_t chunk, chunks;  // reduce tasks: chunk = first index into chunk_slots_
+    int32_t slot;           // histogram written (build) or summed into (reduce)
+  };
+  std::vector<HistTask> hist_tasks_, reduce_tasks_;
+  std::vector<int32_t> chunk_slots_;
   std::vector<std::pair<int32_t, int32_t>> sub_pairs_;   // (large child, small child)
   std::vector<int32_t> scratch_nodes_, scratch_nodes2_;
   std::vector<GradSum> scratch_sums_;

@@ -9,7 +9,7 @@ namespace larch::train {
 namespace {
 
 template <bool kDense>
-void Build(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows, size_t n,
+void Build(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows, size_t first_row, size_t n,
            const GradPair* gp, const int32_t* features, int32_t nf, GradSum* hist) {
   for (int32_t j = 0; j < nf; ++j) {
     const int32_t f = features[j];
@@ -26,7 +26,7 @@ void Build(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows, siz
     GradSum* h2 = hist + cuts.hist_offset[features[j + 2]];
     GradSum* h3 = hist + cuts.hist_offset[features[j + 3]];
     for (size_t i = 0; i < n; ++i) {
-      const size_t r = kDense ? i : rows[i];
+      const size_t r = kDense ? first_row + i : rows[i];
       const double g = gp[r].g, h = gp[r].h;
       GradSum& a = h0[c0[r]];
       a.g += g; a.h += h;
@@ -42,7 +42,7 @@ void Build(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows, siz
     const uint8_t* __restrict c0 = m.Column(features[j]);
     GradSum* h0 = hist + cuts.hist_offset[features[j]];
     for (size_t i = 0; i < n; ++i) {
-      const size_t r = kDense ? i : rows[i];
+      const size_t r = kDense ? first_row + i : rows[i];
       GradSum& a = h0[c0[r]];
       a.g += gp[r].g; a.h += gp[r].h;
     }
@@ -54,13 +54,13 @@ void Build(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows, siz
 void BuildHistogram(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* rows,
                     size_t num_rows, const GradPair* gp, const int32_t* features,
                     int32_t num_features, GradSum* hist) {
-  Build<false>(m, cuts, rows, num_rows, gp, features, num_features, hist);
+  Build<false>(m, cuts, rows, 0, num_rows, gp, features, num_features, hist);
 }
 
-void BuildHistogramDense(const BinnedMatrix& m, const BinCuts& cuts, size_t num_rows,
+void BuildHistogramDense(const BinnedMatrix& m, const BinCuts& cuts, size_t first_row, size_t num_rows,
                          const GradPair* gp, const int32_t* features, int32_t num_features,
                          GradSum* hist) {
-  Build<true>(m, cuts, nullptr, num_rows, gp, features, num_features, hist);
+  Build<true>(m, cuts, nullptr, first_row, num_rows, gp, features, num_features, hist);
 }
 
 }  // namespace larch::train

@@ -34,8 +34,8 @@ void BuildHistogram(const BinnedMatrix& m, const BinCuts& cuts, const uint32_t* 
                     size_t num_rows, const GradPair* gp, const int32_t* features,
                     int32_t num_features, GradSum* hist);
 
-// Same, for rows 0..num_rows-1 in order (the root when every row is in the tree).
-void BuildHistogramDense(const BinnedMatrix& m, const BinCuts& cuts, size_t num_rows,
+// Same, for rows first_row..first_row+num_rows-1 in order (the root when every row is in the tree).
+void BuildHistogramDense(const BinnedMatrix& m, const BinCuts& cuts, size_t first_row, size_t num_rows,
                          const GradPair* gp, const int32_t* features, int32_t num_features,
                          GradSum* hist);
 

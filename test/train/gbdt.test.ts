@@ -25,6 +25,14 @@ test('same seed and options give identical Treelite bytes, on any thread count',
   assert.ok(r1.equals(r2), 'forest: 1 vs 2 threads');
 });
 
+test('large nodes (built in row chunks) give the same model on any thread count', async () => {
+  const big = makeClassification({ rows: 140000, informative: 4, redundant: 1, noise: 3, missingRate: 0.02, seed: 2 });
+  const opts = { numRounds: 3, maxDepth: 3, subsample: 0.9, seed: 1 };
+  const a = bytesOf(await trainGbdt(big, { ...opts, nthread: 1 }));
+  const b = bytesOf(await trainGbdt(big, { ...opts, nthread: 2 }));
+  assert.ok(a.equals(b));
+});
+
 test('a trained model -> toTreelite -> loadModel predicts identically', async () => {
   for (const model of [
     await trainGbdt(train, { numRounds: 15, maxDepth: 4 }),

@@ -35,8 +35,9 @@ export interface DeployOptions {
   trainingData?: ArrayBufferView | ArrayBufferView[];
   /** Or the hash itself, when the data is not at hand. */
   dataHash?: string;
-  /** Name of the flow artifact holding the training data (shown by `larch lineage`). */
-  dataArtifact?: string;
+  /** Names of the flow artifacts holding the training data, in the order they were hashed
+   *  (`larch lineage` re-hashes them to prove the chain). */
+  dataArtifacts?: string[];
   /** Training parameters and evaluation metrics recorded in lineage.json. */
   parameters?: Record<string, unknown>;
   metrics?: Record<string, number>;
@@ -61,7 +62,7 @@ export interface Lineage {
   pathspec: string | null;
   datastore: string | null;
   data_hash: string | null;
-  data_artifact: string | null;
+  data_artifacts: string[];
   parameters: Record<string, unknown>;
   metrics: Record<string, number>;
   model_file: string;
@@ -124,7 +125,7 @@ export async function deploy(model: DeployableModel, options: DeployOptions): Pr
     pathspec: current.pathspec ?? null,
     datastore: current.datastoreRoot ?? null,
     data_hash: dataHash,
-    data_artifact: options.dataArtifact ?? null,
+    data_artifacts: options.dataArtifacts ?? [],
     parameters: options.parameters ?? {},
     metrics: options.metrics ?? {},
     model_file: 'checkpoint.tl',
