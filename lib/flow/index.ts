@@ -18,7 +18,5 @@ export { Flow, Run, Step, Task, listFlows, FlowHandle, RunHandle, StepHandle, Ta
 export type { ClientOptions } from './client/index.js';
 export { LocalStorage, openLocalDatastore, resolveDatastoreRoot } from './datastore/index.js';
 export type { Storage, SyncReadableStorage, BlobInfo, LogSink, TaskMeta, RunMeta, ArtifactRef } from './datastore/index.js';
-export { current } from './current.js';
-export type { CurrentTask } from './current.js';
 export { deploy, LocalRepositoryWriter, filConfigText } from './deploy/index.js';
 export type { DeployOptions, DeployResult, DeployableModel, Lineage, RepositoryWriter } from './deploy/index.js';

@@ -9,7 +9,6 @@
 //   kept) and, if unchanged, deduplicated by its hash;
 // - names starting with '_' are task-private and never stored;
 // - field initializers that the step does not change are class constants, not artifacts.
-import { setCurrentTask } from './current.js';
 import { FlowStepError } from './errors.js';
 import type { Storage } from './datastore/storage.js';
 import { loadArtifactSync, readTaskMeta, TaskWriter, type ArtifactRef, type ForeachFrame, type TaskMeta, type Transition } from './datastore/task-store.js';
@@ -163,7 +162,6 @@ export async function executeTask(cls: FlowClass, storage: Storage, spec: TaskSp
     retryCount: spec.attempt, tags: spec.tags, inputs: spec.inputs, ...(frame ? { foreachIndex: frame.index } : {}),
   });
   let result: unknown;
-  setCurrentTask({ flow: spec.flow, runId: spec.runId, step: spec.step, taskId: spec.taskId, datastoreRoot: storage.location });
   try {
     if (isJoin) result = await method.call(self, buildInputs(inputMetas, storage));
     else result = await method.call(self);

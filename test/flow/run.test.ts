@@ -146,6 +146,12 @@ describe('running flows', () => {
     assert.match(end.stdout, /best depth 8 of 3, trees=50/);
   });
 
+  it('runs a TypeScript flow that imports a sibling TypeScript module (module hooks in workers)', async () => {
+    const r = await runFlow(flowFile('with-helper.ts'), opts);
+    assert.equal(r.status, 'succeeded', r.error);
+    assert.equal(Run(r.pathspec, opts).step('end').task.data.total, 14);
+  });
+
   it('picks the flow class by name when a file exports several', async () => {
     await assert.rejects(runFlow(flowFile('two-flows.ts'), opts), /exports several flows \(FirstFlow, SecondFlow\)/);
     const r = await runFlow(flowFile('two-flows.ts'), { ...opts, flowName: 'SecondFlow' });
