@@ -5,6 +5,7 @@
 import type { HttpRequest, HttpResponse } from './uws.js';
 import { httpStatusOf, toLarchError } from '../protocol/errors.js';
 import { statusLine } from './status-text.js';
+import { readBody } from './body.js';
 
 export interface RequestHead {
   method: string;
@@ -18,13 +19,28 @@ export interface RequestHead {
   transferEncoding: string;
 }
 
+/**
+ * What route handlers see of a request: the copied head, the body, and one way to answer. The uWS
+ * Exchange implements it; so does the main thread's stand-in for a request an HTTP worker thread
+ * forwarded (threads.ts).
+ */
+export interface HttpExchange {
+  readonly head: RequestHead;
+  /** The body after Content-Encoding is undone; `alignPad`: see body.ts. */
+  readBody(limit: number, alignPad?: number): Promise<Buffer>;
+  send(status: number, body: string | Uint8Array, contentType: string, headers?: Array<[string, string]>): void;
+  json(status: number, text: string): void;
+  status(status: number): void;
+  error(err: unknown): void;
+}
+
 export interface ExchangeHooks {
   /** Called exactly once when the exchange ends (response sent or client aborted). */
   onFinish(): void;
   onError?(err: unknown, head: RequestHead): void;
 }
 
-export class Exchange {
+export class Exchange implements HttpExchange {
   readonly head: RequestHead;
   #res: HttpResponse;
   #aborted = false;
@@ -59,6 +75,8 @@ export class Exchange {
   get open(): boolean { return !this.#aborted && !this.#ended; }
 
   onAbort(listener: () => void): void { this.#abortListeners.push(listener); }
+
+  readBody(limit: number, alignPad = 0): Promise<Buffer> { return readBody(this, limit, alignPad); }
 
   #finish(): void {
     if (this.#ended) return;
@@ -95,8 +113,15 @@ export class Exchange {
     // An oversized body was not read: close the connection rather than parse the rest as a request.
     const closeConnection = e.code === 'PAYLOAD_TOO_LARGE';
     if (e.code === 'INTERNAL') this.#hooks.onError?.(err, this.head);
-    this.send(httpStatusOf(e), JSON.stringify({ error: e.message }), 'application/json', undefined, closeConnection);
+    const r = errorResponse(e);
+    this.send(r.status, r.body, 'application/json', undefined, closeConnection);
   }
+}
+
+/** Status and `{"error": "..."}` body of an error, from the error catalogue. */
+export function errorResponse(err: unknown): { status: number; body: string } {
+  const e = toLarchError(err);
+  return { status: httpStatusOf(e), body: JSON.stringify({ error: e.message }) };
 }
 
 function safeDecode(s: string): string {

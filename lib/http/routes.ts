@@ -1,78 +1,36 @@
-// KServe v2 / Triton HTTP routes over a ModelRepositoryView. Each handler copies what it needs from
-// the request synchronously (Exchange), then works asynchronously and answers once.
+// KServe v2 / Triton HTTP routes. Handlers are named and take an HttpExchange, so the same code
+// answers requests arriving on the main thread's uWS app and requests an HTTP worker thread
+// forwards to the main thread (everything but inference on models the worker runs itself).
+import type { InferenceModel } from '../backends/types.js';
 import type { ModelRepositoryView } from '../repository/types.js';
-import { invalidArgument, LarchError, notFound } from '../protocol/errors.js';
+import { invalidArgument, notFound } from '../protocol/errors.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse, parseJsonBody } from '../protocol/http-codec.js';
 import { runInference } from '../protocol/infer.js';
 import { indexJson, maxBatchSizeOf, modelMetadataObject, serverMetadataJson, statisticsJson } from '../protocol/json-views.js';
 import { parseLoadParameters } from '../protocol/repository-requests.js';
-import { readBody } from './body.js';
-import { Exchange, type ExchangeHooks } from './exchange.js';
+import { Exchange, type ExchangeHooks, type HttpExchange } from './exchange.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
-export interface RouteContext {
+/** What the main thread's handlers work on. */
+export interface HandlerContext {
   repository: ModelRepositoryView;
   /** Largest accepted request body, after decompression (bytes). */
   maxInputSize: number;
-  hooks: () => ExchangeHooks;
 }
 
-type Handler = (ex: Exchange, ctx: RouteContext) => void | Promise<void>;
-
-function route(ctx: RouteContext, paramCount: number, handler: Handler) {
-  return (res: HttpResponse, req: HttpRequest) => {
-    const ex = new Exchange(res, req, paramCount, ctx.hooks());
-    try {
-      const p = handler(ex, ctx);
-      if (p) p.catch((err) => ex.error(err));
-    } catch (err) {
-      ex.error(err);
-    }
-  };
-}
+type Handler = (ex: HttpExchange, ctx: HandlerContext) => void | Promise<void>;
 
 /** Reads the (small) JSON body of a control request; an empty body is an empty object. */
-async function jsonBody(ex: Exchange, ctx: RouteContext, what: string): Promise<Record<string, unknown>> {
-  const body = await readBody(ex, ctx.maxInputSize);
+async function jsonBody(ex: HttpExchange, ctx: HandlerContext, what: string): Promise<Record<string, unknown>> {
+  const body = await ex.readBody(ctx.maxInputSize);
   if (body.length === 0) return {};
   return parseJsonBody(body, what);
 }
 
-// ---- health, metadata ----
-
-const live: Handler = (ex) => ex.status(200);
-const ready: Handler = (ex, { repository }) => ex.status(repository.ready ? 200 : 400);
-const serverMetadata: Handler = (ex) => ex.json(200, serverMetadataJson());
-
-function modelRef(ex: Exchange): [string, string | undefined] {
+export function modelRef(ex: HttpExchange): [string, string | undefined] {
   const [name, version] = ex.head.params;
   return [name!, version === undefined || version === '' ? undefined : version];
 }
-
-const modelMetadata: Handler = (ex, { repository }) => {
-  const [name, version] = modelRef(ex);
-  const meta = repository.metadata(name, version);
-  ex.json(200, JSON.stringify(modelMetadataObject(meta, maxBatchSizeOf(repository, name, version))));
-};
-
-const modelReady: Handler = (ex, { repository }) => {
-  const [name, version] = modelRef(ex);
-  ex.status(repository.isModelReady(name, version) ? 200 : 400);
-};
-
-const modelConfig: Handler = (ex, { repository }) => {
-  const [name, version] = modelRef(ex);
-  ex.json(200, JSON.stringify(repository.config(name, version)));
-};
-
-const modelStats: Handler = (ex, { repository }) => {
-  const [name, version] = modelRef(ex);
-  ex.json(200, statisticsJson(repository.statistics(name, version)));
-};
-
-const allStats: Handler = (ex, { repository }) => ex.json(200, statisticsJson(repository.statistics()));
-
-// ---- inference ----
 
 function parseHeaderLength(text: string): number | undefined {
   if (text === '') return undefined;
@@ -81,70 +39,113 @@ function parseHeaderLength(text: string): number | undefined {
   return n;
 }
 
-const infer: Handler = async (ex, ctx) => {
-  const [name, version] = modelRef(ex);
+/** Inference on a resolved model: read, decode, run, encode, answer. */
+export async function inferOn(model: InferenceModel, ex: HttpExchange, maxInputSize: number): Promise<void> {
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
-  // Resolve the model before reading the body so an unknown model fails fast.
-  const model = ctx.repository.getModel(name, version);
+  // Lay the body out so the binary section (at offset headerLength) starts 8-byte aligned.
   const pad = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
-  const body = await readBody(ex, ctx.maxInputSize, pad);
+  const body = await ex.readBody(maxInputSize, pad);
   const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
   const result = await runInference(model, request, binaryOutput);
   const encoded = encodeHttpInferResponse(result);
   if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
   else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);
-};
-
-// ---- repository extension ----
-
-const repositoryIndex: Handler = async (ex, ctx) => {
-  const body = await jsonBody(ex, ctx, 'repository index request');
-  if (body.ready !== undefined && typeof body.ready !== 'boolean') throw invalidArgument('"ready" must be a boolean');
-  const entries = await ctx.repository.index({ readyOnly: body.ready === true });
-  ex.json(200, indexJson(entries));
-};
-
-const loadModel: Handler = async (ex, ctx) => {
-  const [name] = modelRef(ex);
-  const body = await jsonBody(ex, ctx, 'model load request');
-  await ctx.repository.load(name, parseLoadParameters(body.parameters));
-  ex.json(200, '');
-};
-
-const unloadModel: Handler = async (ex, ctx) => {
-  const [name] = modelRef(ex);
-  const body = await jsonBody(ex, ctx, 'model unload request');
-  const params = body.parameters as Record<string, unknown> | undefined;
-  const dependents = params?.unload_dependents;
-  if (dependents !== undefined && typeof dependents !== 'boolean') throw invalidArgument('"unload_dependents" must be a boolean');
-  await ctx.repository.unload(name, { unloadDependents: dependents === true });
-  ex.json(200, '');
-};
-
-const notFoundRoute: Handler = (ex) => {
-  throw notFound(`no route for ${ex.head.method.toUpperCase()} ${ex.head.url}`);
-};
-
-/** Registers every route on `app`. */
-export function registerRoutes(app: TemplatedApp, ctx: RouteContext): void {
-  const m = '/v2/models/:model';
-  const mv = '/v2/models/:model/versions/:version';
-  app.get('/v2/health/live', route(ctx, 0, live));
-  app.get('/v2/health/ready', route(ctx, 0, ready));
-  app.get('/v2', route(ctx, 0, serverMetadata));
-  app.get('/v2/models/stats', route(ctx, 0, allStats));
-  for (const base of [m, mv]) {
-    const n = base === m ? 1 : 2;
-    app.get(base, route(ctx, n, modelMetadata));
-    app.get(`${base}/ready`, route(ctx, n, modelReady));
-    app.get(`${base}/config`, route(ctx, n, modelConfig));
-    app.get(`${base}/stats`, route(ctx, n, modelStats));
-    app.post(`${base}/infer`, route(ctx, n, infer));
-  }
-  app.post('/v2/repository/index', route(ctx, 0, repositoryIndex));
-  app.post('/v2/repository/models/:model/load', route(ctx, 1, loadModel));
-  app.post('/v2/repository/models/:model/unload', route(ctx, 1, unloadModel));
-  app.any('/*', route(ctx, 0, notFoundRoute));
 }
 
-export { LarchError };
+export const handlers = {
+  live: (ex) => ex.status(200),
+  ready: (ex, { repository }) => ex.status(repository.ready ? 200 : 400),
+  serverMetadata: (ex) => ex.json(200, serverMetadataJson()),
+  modelMetadata: (ex, { repository }) => {
+    const [name, version] = modelRef(ex);
+    const meta = repository.metadata(name, version);
+    ex.json(200, JSON.stringify(modelMetadataObject(meta, maxBatchSizeOf(repository, name, version))));
+  },
+  modelReady: (ex, { repository }) => {
+    const [name, version] = modelRef(ex);
+    ex.status(repository.isModelReady(name, version) ? 200 : 400);
+  },
+  modelConfig: (ex, { repository }) => {
+    const [name, version] = modelRef(ex);
+    ex.json(200, JSON.stringify(repository.config(name, version)));
+  },
+  modelStats: (ex, { repository }) => {
+    const [name, version] = modelRef(ex);
+    ex.json(200, statisticsJson(repository.statistics(name, version)));
+  },
+  allStats: (ex, { repository }) => ex.json(200, statisticsJson(repository.statistics())),
+  infer: (ex, ctx) => {
+    const [name, version] = modelRef(ex);
+    // Resolve the model before reading the body so an unknown model fails fast.
+    return inferOn(ctx.repository.getModel(name, version), ex, ctx.maxInputSize);
+  },
+  repositoryIndex: async (ex, ctx) => {
+    const body = await jsonBody(ex, ctx, 'repository index request');
+    if (body.ready !== undefined && typeof body.ready !== 'boolean') throw invalidArgument('"ready" must be a boolean');
+    ex.json(200, indexJson(await ctx.repository.index({ readyOnly: body.ready === true })));
+  },
+  loadModel: async (ex, ctx) => {
+    const [name] = modelRef(ex);
+    const body = await jsonBody(ex, ctx, 'model load request');
+    await ctx.repository.load(name, parseLoadParameters(body.parameters));
+    ex.json(200, '');
+  },
+  unloadModel: async (ex, ctx) => {
+    const [name] = modelRef(ex);
+    const body = await jsonBody(ex, ctx, 'model unload request');
+    const params = body.parameters as Record<string, unknown> | undefined;
+    const dependents = params?.unload_dependents;
+    if (dependents !== undefined && typeof dependents !== 'boolean') throw invalidArgument('"unload_dependents" must be a boolean');
+    await ctx.repository.unload(name, { unloadDependents: dependents === true });
+    ex.json(200, '');
+  },
+  notFound: (ex) => {
+    throw notFound(`no route for ${ex.head.method.toUpperCase()} ${ex.head.url}`);
+  },
+} satisfies Record<string, Handler>;
+
+export type HandlerName = keyof typeof handlers;
+
+/** Runs a handler, turning a throw or a rejection into the error response. */
+export function runHandler(name: HandlerName, ex: HttpExchange, ctx: HandlerContext): void {
+  try {
+    const p = (handlers[name] as Handler)(ex, ctx);
+    if (p) p.catch((err) => ex.error(err));
+  } catch (err) {
+    ex.error(err);
+  }
+}
+
+/** The route table: uWS pattern, URL parameter count, handler. */
+export function routeTable(): Array<{ method: 'get' | 'post' | 'any'; pattern: string; params: number; name: HandlerName }> {
+  const t: Array<{ method: 'get' | 'post' | 'any'; pattern: string; params: number; name: HandlerName }> = [
+    { method: 'get', pattern: '/v2/health/live', params: 0, name: 'live' },
+    { method: 'get', pattern: '/v2/health/ready', params: 0, name: 'ready' },
+    { method: 'get', pattern: '/v2', params: 0, name: 'serverMetadata' },
+    { method: 'get', pattern: '/v2/models/stats', params: 0, name: 'allStats' },
+  ];
+  for (const [base, n] of [['/v2/models/:model', 1], ['/v2/models/:model/versions/:version', 2]] as const) {
+    t.push({ method: 'get', pattern: base, params: n, name: 'modelMetadata' });
+    t.push({ method: 'get', pattern: `${base}/ready`, params: n, name: 'modelReady' });
+    t.push({ method: 'get', pattern: `${base}/config`, params: n, name: 'modelConfig' });
+    t.push({ method: 'get', pattern: `${base}/stats`, params: n, name: 'modelStats' });
+    t.push({ method: 'post', pattern: `${base}/infer`, params: n, name: 'infer' });
+  }
+  t.push({ method: 'post', pattern: '/v2/repository/index', params: 0, name: 'repositoryIndex' });
+  t.push({ method: 'post', pattern: '/v2/repository/models/:model/load', params: 1, name: 'loadModel' });
+  t.push({ method: 'post', pattern: '/v2/repository/models/:model/unload', params: 1, name: 'unloadModel' });
+  t.push({ method: 'any', pattern: '/*', params: 0, name: 'notFound' });
+  return t;
+}
+
+/**
+ * Registers every route on `app`. `dispatch` answers a request by handler name: on the main
+ * thread it runs the handler; on a worker thread it runs inference locally or forwards.
+ */
+export function registerRoutes(app: TemplatedApp, hooks: () => ExchangeHooks, dispatch: (name: HandlerName, ex: Exchange) => void): void {
+  for (const r of routeTable()) {
+    app[r.method](r.pattern, (res: HttpResponse, req: HttpRequest) => {
+      dispatch(r.name, new Exchange(res, req, r.params, hooks()));
+    });
+  }
+}

@@ -9,7 +9,7 @@ import type { InferenceModel, Tensor } from '../backends/types.js';
 import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopy, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
-import { fromJsonData, toJsonDataText } from './json-values.js';
+import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -19,7 +19,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 export function parseJsonBody(text: Buffer | string, what: string): Json {
   let v: unknown;
   try {
-    v = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+    v = parseJsonText(typeof text === 'string' ? text : text.toString('utf8'));
   } catch (err) {
     throw invalidArgument(`failed to parse the ${what} as JSON: ${(err as Error).message}`);
   }

@@ -6,6 +6,47 @@ import { invalidArgument } from './errors.js';
 
 type Store = (out: NumericData | Buffer[], i: number, v: unknown) => boolean;
 
+// Bare NaN / Infinity / -Infinity are not JSON, but Python's json module (tritonclient) writes
+// them and Triton accepts them. parseJsonText turns such tokens into these strings, which float
+// elements accept.
+const NON_FINITE: Record<string, number> = { '\u0000larch:NaN': NaN, '\u0000larch:Inf': Infinity, '\u0000larch:-Inf': -Infinity };
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' ? NON_FINITE[v] : undefined);
+
+/** JSON.parse, also accepting the bare tokens NaN, Infinity and -Infinity outside strings. */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    if (!/NaN|Infinity/.test(text)) throw err;
+    return JSON.parse(rewriteNonFinite(text));
+  }
+}
+
+function rewriteNonFinite(text: string): string {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+      continue;
+    }
+    if (ch === 0x22) { inString = true; continue; }
+    let token = '';
+    if (text.startsWith('NaN', i)) token = 'NaN';
+    else if (text.startsWith('-Infinity', i)) token = '-Infinity';
+    else if (text.startsWith('Infinity', i)) token = 'Infinity';
+    if (!token) continue;
+    const name = token === 'NaN' ? 'NaN' : token === 'Infinity' ? 'Inf' : '-Inf';
+    out += text.slice(last, i) + JSON.stringify(`\u0000larch:${name}`);
+    i += token.length - 1;
+    last = i + 1;
+  }
+  return out + text.slice(last);
+}
+
 const intRange: Partial<Record<DataType, [number, number]>> = {
   UINT8: [0, 0xff], UINT16: [0, 0xffff], UINT32: [0, 0xffffffff],
   INT8: [-0x80, 0x7f], INT16: [-0x8000, 0x7fff], INT32: [-0x80000000, 0x7fffffff],
@@ -14,9 +55,9 @@ const intRange: Partial<Record<DataType, [number, number]>> = {
 function storeFor(dt: DataType): Store {
   switch (dt) {
     case 'FP32': case 'FP64':
-      return (out, i, v) => { if (typeof v !== 'number') return false; (out as Float32Array)[i] = v; return true; };
+      return (out, i, v) => { const n = num(v); if (n === undefined) return false; (out as Float32Array)[i] = n; return true; };
     case 'FP16':
-      return (out, i, v) => { if (typeof v !== 'number') return false; (out as Uint16Array)[i] = toHalfBits(v); return true; };
+      return (out, i, v) => { const n = num(v); if (n === undefined) return false; (out as Uint16Array)[i] = toHalfBits(n); return true; };
     case 'BOOL':
       return (out, i, v) => { if (typeof v !== 'boolean') return false; (out as Uint8Array)[i] = v ? 1 : 0; return true; };
     case 'INT64': case 'UINT64': {
@@ -29,7 +70,7 @@ function storeFor(dt: DataType): Store {
       };
     }
     case 'BYTES':
-      return (out, i, v) => { if (typeof v !== 'string') return false; (out as Buffer[])[i] = Buffer.from(v, 'utf8'); return true; };
+      return (out, i, v) => { if (typeof v !== 'string' || v in NON_FINITE) return false; (out as Buffer[])[i] = Buffer.from(v, 'utf8'); return true; };
     default: {
       const [lo, hi] = intRange[dt]!;
       return (out, i, v) => {
@@ -85,7 +126,8 @@ export function fromJsonData(dt: DataType, data: unknown, count: number, what: s
 
 /**
  * The JSON text of a tensor's data as a flat array. Built as one string (no intermediate array of
- * numbers). Non-finite floats have no JSON form and are written as null.
+ * numbers). Non-finite floats are written as the bare tokens NaN, Infinity, -Infinity, as Python's
+ * json module (tritonclient) reads and writes them.
  */
 export function toJsonDataText(dt: DataType, data: TensorData): string {
   const n = data.length;
@@ -104,12 +146,12 @@ export function toJsonDataText(dt: DataType, data: TensorData): string {
     }
     case 'FP16': {
       const a = data as Uint16Array;
-      for (let i = 0; i < n; i++) { const v = fromHalfBits(a[i]!); s += (i ? ',' : '') + (Number.isFinite(v) ? v : 'null'); }
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + fromHalfBits(a[i]!);
       break;
     }
     case 'FP32': case 'FP64': {
       const a = data as Float32Array;
-      for (let i = 0; i < n; i++) { const v = a[i]!; s += (i ? ',' : '') + (Number.isFinite(v) ? v : 'null'); }
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + a[i]!; // String(NaN) = 'NaN', String(-Infinity) = '-Infinity'
       break;
     }
     default: {

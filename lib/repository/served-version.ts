@@ -86,6 +86,7 @@ export class ModelHandle implements InferenceModel {
   get inputs(): TensorSpec[] { return this.#served.model.inputs; }
   get outputs(): TensorSpec[] { return this.#served.model.outputs; }
   get responseParameters(): Record<string, string | number | boolean> { return this.#served.responseParameters; }
+  get nativeModelId(): string | undefined { return this.#served.model.nativeModelId; }
 
   async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
     let served = this.#served;

@@ -32,7 +32,7 @@ export interface ServerOptions {
   allowHttp?: boolean;
   allowGrpc?: boolean;
   allowMetrics?: boolean;
-  /** --http-thread-count (default: the machine's cores). See README: currently 1 app thread. */
+  /** --http-thread-count (default: the machine's cores): HTTP threads sharing the port. */
   httpThreadCount?: number;
   /** --http-max-input-size in bytes (default 64 MiB); also the gRPC message limit. */
   httpMaxInputSize?: number;
@@ -102,8 +102,8 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
     const internalError = (where: string) => (err: unknown) => log(`[larch ${where}] internal error: ${(err as Error)?.stack ?? String(err)}`);
     let boundHttp = 0, boundGrpc = 0, boundMetrics = 0;
     if (options.allowHttp ?? true) {
-      if (threads > 1 && verbose) log(`[larch http] --http-thread-count=${threads}: serving HTTP from the main thread (one uWS app); see README "Serving"`);
-      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, onInternalError: internalError('http') });
+      if (verbose) log(`[larch http] ${threads} HTTP thread(s) on one port`);
+      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, threads, onInternalError: internalError('http') });
       boundHttp = await http.listen();
       started.push({ stop: (t) => http.stop(t) });
     }

@@ -1,6 +1,6 @@
 // Where the server meets the other modules: the backends (each registers itself with the
 // repository when imported), the model repository, and the Prometheus metrics renderer.
-import '../backends/onnx.js';
+import '../backends/index.js';
 import { MetricsReporter } from '../metrics/index.js';
 import { ModelRepository, type ModelControlMode, type RepositoryOptions } from '../repository/index.js';
 import type { ModelRepositoryView } from '../repository/types.js';

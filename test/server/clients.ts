@@ -23,10 +23,11 @@ export class HttpError extends Error {
 }
 
 export async function inferJson(base: string, model: string, inputs: ClientTensor[], id?: string): Promise<Outputs> {
+  // Written like Python's json module: NaN as the bare token (what tritonclient sends).
   const body = JSON.stringify({
     id,
-    inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) })),
-  });
+    inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, (v) => (Number.isNaN(Number(v)) ? 'NaN-TOKEN' : Number(v))) })),
+  }).replaceAll('"NaN-TOKEN"', 'NaN');
   const r = await fetch(`${base}/v2/models/${model}/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   const doc = await r.json() as { error?: string; id?: string; outputs: Array<{ name: string; datatype: string; shape: number[]; data: number[] }> };
   if (r.status !== 200) throw new HttpError(r.status, doc.error ?? '');

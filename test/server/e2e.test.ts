@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type LarchServer } from '../../lib/index.js';
-import { compare, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import { compare, filCases, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { inferBinary, inferGrpc, inferJson, type ClientTensor, type Outputs } from './clients.js';
 import { grpcClient, type InferenceClient } from './grpc-client.js';
 
@@ -17,8 +17,10 @@ let grpc: InferenceClient;
 
 before(async () => {
   root = tempRepository();
-  cases = onnxCases(root);
-  server = await createServer({ modelRepository: root, httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {} });
+  cases = [...filCases(root), ...onnxCases(root)];
+  // Two HTTP threads: requests landing on the worker run the fil models through the worker's own
+  // handle on the native batcher, the ONNX models through the main thread.
+  server = await createServer({ modelRepository: root, httpThreadCount: 2, httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {} });
   base = `http://127.0.0.1:${server.httpPort}`;
   grpc = grpcClient(server.grpcPort);
 });
@@ -66,7 +68,7 @@ describe('predictions equal the fixtures over every transport', () => {
 
 describe('concurrency', () => {
   it('many concurrent clients each get exactly their own rows back', async () => {
-    const c = cases.find((x) => x.model === 'tree_ensemble_classifier') ?? cases[0]!;
+    const c = cases.find((x) => x.model === 'xgb_multi_softprob4')!;
     const jobs: Array<Promise<void>> = [];
     for (let k = 0; k < 120; k++) {
       const start = (k * 37) % (c.rows - 3);

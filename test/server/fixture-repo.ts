@@ -30,7 +30,11 @@ export interface ServedCase {
 }
 
 interface ManifestTensor { name: string; file: string; shape: number[]; dtype: string }
-interface ManifestCase { id: string; library: string; model_file: string; inputs?: ManifestTensor[]; outputs?: ManifestTensor[]; tolerance: { abs: number; rel: number } }
+interface ManifestCase {
+  id: string; library: string; model_file: string; model_format: string; inputs?: ManifestTensor[]; outputs?: ManifestTensor[];
+  input_file: string; input_shape: number[]; input_dtype: string; expected_file: string; expected_shape: number[]; expected_dtype: string;
+  tolerance: { abs: number; rel: number };
+}
 
 const dtypes: Record<string, [DataType, (b: ArrayBuffer) => Typed]> = {
   float32: ['FP32', (b) => new Float32Array(b)],
@@ -66,6 +70,47 @@ export function onnxCases(root: string): ServedCase[] {
     out.push({ model, rows: c.inputs![0]!.shape[0]!, inputs, outputs: c.outputs!.map((o) => ({ ...load(o), tolerance: c.tolerance })) });
   }
   return out;
+}
+
+/** The FIL backend's default file name per model_type. */
+const filFile: Record<string, [string, string]> = {
+  xgboost_json: ['xgboost_json', 'xgboost.json'], xgboost_ubj: ['xgboost_ubj', 'xgboost.ubj'],
+  lightgbm_text: ['lightgbm', 'model.txt'], treelite_checkpoint: ['treelite_checkpoint', 'checkpoint.tl'],
+};
+
+/** A representative set of tree models (every format; binary, multiclass, regression) on the fil backend. */
+export const FIL_CASES = [
+  'xgb_binary_logistic_nan.probability', 'xgb_binary_logistic_nan_ubj.probability', 'xgb_multi_softprob4.probability',
+  'xgb_reg_squarederror.value', 'lgb_regression.value', 'lgb_multiclass3.probability',
+  'tl_sklearn_rf_classifier3.probability', 'tl_xgb_binary_logistic_nan.probability',
+];
+
+/**
+ * Fixture tree models served by the fil backend with output_class=false (output__0 = the model's
+ * predicted value: probabilities for classifiers), config completed from the model, dynamic
+ * batching on.
+ */
+export function filCases(root: string, ids: readonly string[] = FIL_CASES): ServedCase[] {
+  const all = manifest();
+  return ids.map((id) => {
+    const c = all.find((m) => m.id === id)!;
+    const model = id.replace(/\.[a-z]+$/, '').replace(/[^a-z0-9_]/g, '_');
+    const [modelType, file] = filFile[c.model_format]!;
+    const dir = path.join(root, model);
+    mkdirSync(path.join(dir, '1'), { recursive: true });
+    cpSync(path.join(FIXTURES, c.model_file), path.join(dir, '1', file));
+    writeFileSync(path.join(dir, 'config.pbtxt'), `backend: "fil"
+max_batch_size: 64
+parameters [ { key: "model_type" value: { string_value: "${modelType}" } },
+             { key: "output_class" value: { string_value: "false" } } ]
+dynamic_batching { max_queue_delay_microseconds: 100 }
+`);
+    const input = load({ name: 'input__0', file: c.input_file, shape: c.input_shape, dtype: c.input_dtype });
+    const expected = load({ name: 'output__0', file: c.expected_file, shape: [c.expected_shape[0]!, c.expected_shape.slice(1).reduce((a, b) => a * b, 1)], dtype: c.expected_dtype });
+    // output__0 is FP32 (as in Triton's FIL backend), while some references are float64.
+    const tolerance = { abs: Math.max(c.tolerance.abs, 1e-6), rel: Math.max(c.tolerance.rel, 1e-6) };
+    return { model, rows: c.input_shape[0]!, inputs: [input], outputs: [{ ...expected, tolerance }] };
+  });
 }
 
 export function tempRepository(): string {

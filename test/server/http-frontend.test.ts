@@ -140,6 +140,16 @@ describe('inference', () => {
     assert.equal(sizes.OUT_BYTES, 4 + 3 + 4);
     assert.equal(sizes.OUT_INT64, 16);
   });
+  it('bare NaN / Infinity tokens (as Python json writes them) in and out', async () => {
+    const empty = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP64', 'BYTES']
+      .map((t) => `{"name":"IN_${t}","datatype":"${t}","shape":[0],"data":[]}`);
+    const text = `{"inputs":[{"name":"IN_FP32","datatype":"FP32","shape":[4],"data":[NaN,Infinity,-Infinity,1.5]},${empty.join(',')}],"outputs":[{"name":"OUT_FP32"}]}`;
+    const r = await post('/v2/models/identity/infer', text);
+    assert.equal(r.status, 200, r.body.toString());
+    assert.match(r.body.toString(), /"data":\[NaN,Infinity,-Infinity,1.5\]/);
+    const bad = await post('/v2/models/identity/infer', text.replace('"data":[NaN', '"data":["NaN"'));
+    assert.equal(bad.status, 400);
+  });
   it('BYTES in binary form with length prefixes', async () => {
     const el = (s: string) => { const b = Buffer.from(s); const p = Buffer.alloc(4); p.writeUInt32LE(b.length); return Buffer.concat([p, b]); };
     const bytes = Buffer.concat([el('abc'), el('')]);
