@@ -19,10 +19,11 @@ export function batchRows(rows: Float32Array, features: number, batch: number): 
 
 export function buildBodies(model: string, x: Float32Array, batch: number, features: number): Bodies {
   const shape = [batch, features];
+  // Missing values as the bare NaN token, as tritonclient (Python's json) sends them.
   const json = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'input__0', datatype: 'FP32', shape, data: Array.from(x) }],
+    inputs: [{ name: 'input__0', datatype: 'FP32', shape, data: Array.from(x, (v) => (Number.isNaN(v) ? 'NaN-TOKEN' : v)) }],
     outputs: [{ name: 'output__0' }],
-  }));
+  }).replaceAll('"NaN-TOKEN"', 'NaN'));
   const header = Buffer.from(JSON.stringify({
     inputs: [{ name: 'input__0', datatype: 'FP32', shape, parameters: { binary_data_size: x.byteLength } }],
     outputs: [{ name: 'output__0', parameters: { binary_data: true } }],

@@ -66,6 +66,21 @@ function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => { child.removeAllListeners('exit'); child.on('exit', () => resolve()); child.kill('SIGTERM'); });
 }
 
+/** One ModelInfer through a real gRPC client: h2load cannot see grpc-status, so check it here. */
+async function probeGrpc(port: number, frame: Buffer, batch: number): Promise<void> {
+  const grpc = await import('@grpc/grpc-js');
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const res = await new Promise<Buffer>((resolve, reject) => {
+      client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', (b: Buffer) => b, (b: Buffer) => b, frame.subarray(5), (err, r) => (err ? reject(err) : resolve(r!)));
+    });
+    // raw_output_contents (field 6) holds batch * 4 bytes of FP32.
+    if (!res.includes(Buffer.from([0x32, batch * 4 < 128 ? batch * 4 : 0x80 | ((batch * 4) & 0x7f)]))) throw new Error('gRPC probe: unexpected ModelInferResponse');
+  } finally {
+    client.close();
+  }
+}
+
 interface Row { target: string; transport: string; batching: string; batch: number; concurrency: number; result: LoadResult }
 
 function machine(): string {
@@ -96,6 +111,7 @@ async function main(): Promise<void> {
       const probe = await fetch(`http://127.0.0.1:${httpPort}/v2/models/forest_batched/infer`, { method: 'POST', body: bodiesFor('forest_batched').json });
       const probeText = Buffer.from(await probe.arrayBuffer());
       if (probe.status !== 200) throw new Error(`larch answered ${probe.status}: ${probeText}`);
+      await probeGrpc(grpcPort, bodiesFor('forest_batched').grpcFrame, batch);
       const floorBody = path.join(tmp, `floor-${batch}.json`);
       writeFileSync(floorBody, probeText);
 

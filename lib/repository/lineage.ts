@@ -14,8 +14,10 @@ export interface Lineage {
   response: Record<string, ParameterValue>;
 }
 
-// lineage.json field -> parameter name; fields not listed become larch_<field>.
-const renamed: Record<string, string> = { run_id: 'larch_run', run: 'larch_run' };
+// lineage.json field -> parameter name; fields not listed become larch_<field>, fields already
+// named larch_* keep their name. `version` is left out: larch_model_version comes from the
+// folder the version is served from.
+const renamed: Record<string, string | null> = { run_id: 'larch_run', run: 'larch_run', version: null };
 const responseKeys = ['larch_run', 'larch_flow', 'larch_step', 'larch_task'];
 
 export const LINEAGE_FILE = 'lineage.json';
@@ -44,7 +46,8 @@ export async function readLineage(versionDir: string, version: string): Promise<
     }
     for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
       if (v === null || v === undefined) continue;
-      const key = renamed[k] ?? `larch_${k}`;
+      const key = k in renamed ? renamed[k] : k.startsWith('larch_') ? k : `larch_${k}`;
+      if (key === null || key === undefined) continue;
       metadata[key] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
     }
   }

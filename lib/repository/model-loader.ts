@@ -86,6 +86,14 @@ async function loadVersion(backend: Backend, cfg: ModelConfig, source: ModelDir,
   return new ServedVersion(model, version, cfg, lineage, sourceKey);
 }
 
+// Nothing for auto-complete to add: batching declared and every tensor has its dims. (The
+// backend's load still checks the config against the model.) Skipping saves parsing the model
+// a second time on every load and reload.
+function isComplete(cfg: ModelConfig): boolean {
+  return cfg.max_batch_size > 0 && cfg.input.length > 0 && cfg.output.length > 0 &&
+    [...cfg.input, ...cfg.output].every((t) => t.dims.length > 0);
+}
+
 /** Loads `args.source` as model `args.name`. Throws when the model as a whole cannot load. */
 export async function loadModelFromDir(args: LoadModelArgs): Promise<LoadedModel> {
   const { name, source } = args;
@@ -100,7 +108,7 @@ export async function loadModelFromDir(args: LoadModelArgs): Promise<LoadedModel
   }
   if (!args.strict) await detectBackend(cfg, path.join(source.dir, selection.selected[selection.selected.length - 1]!));
   const backend = backendFor(cfg);
-  if (!args.strict && backend.autoComplete) {
+  if (!args.strict && backend.autoComplete && !isComplete(cfg)) {
     const newest = selection.selected[selection.selected.length - 1]!;
     const ctx = contextFor(backend, cfg, source, newest);
     await requireModelFile(backend, cfg, source, ctx);

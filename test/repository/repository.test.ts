@@ -94,7 +94,7 @@ test('metadata, config in Triton JSON form, and lineage parameters', async () =>
     parameters { key: "model_type" value { string_value: "xgboost_json" } }`);
   dir.write('fraud/2/lineage.json', JSON.stringify({
     flow: 'FraudFlow', run_id: '1700000000123', step: 'deploy', task: '42', data_hash: 'ab12', created_at: '2026-01-01T00:00:00Z',
-    metrics: { auc: 0.97 },
+    metrics: { auc: 0.97 }, version: 2, model: 'fraud', larch_version: '0.1.0', pathspec: null,
   }));
   const repo = await open(dir.root);
   try {
@@ -105,7 +105,8 @@ test('metadata, config in Triton JSON form, and lineage parameters', async () =>
       outputs: [{ name: 'output__0', datatype: 'FP32', dims: [2] }],
       parameters: {
         larch_flow: 'FraudFlow', larch_run: '1700000000123', larch_step: 'deploy', larch_task: '42', larch_data_hash: 'ab12',
-        larch_created_at: '2026-01-01T00:00:00Z', larch_metrics: '{"auc":0.97}', larch_model_version: '2',
+        larch_created_at: '2026-01-01T00:00:00Z', larch_metrics: '{"auc":0.97}', larch_model: 'fraud',
+        larch_version: '0.1.0', larch_model_version: '2',
       },
     });
     assert.deepEqual(repo.metadata('fraud', '1').parameters, {}, 'a version without lineage.json adds nothing');

@@ -1,0 +1,77 @@
+// Codec boundaries on their own: FP16 bit patterns, protobuf varints (negative int64, 10-byte
+// forms), classification ordering, JSON non-finite tokens and nested data.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fromHalfBits, toHalfBits } from '../../lib/protocol/datatypes.js';
+import { classify } from '../../lib/protocol/classification.js';
+import { fromJsonData, parseJsonText, toJsonDataText } from '../../lib/protocol/json-values.js';
+import { Reader, Writer } from '../../lib/grpc/wire.js';
+
+describe('FP16', () => {
+  it('encodes exactly representable values, rounds half to even, saturates to Inf', () => {
+    const cases: Array<[number, number]> = [[0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
+      [65520, 0x7c00], [2 ** -24, 0x0001], [2 ** -14, 0x0400], [Infinity, 0x7c00], [-Infinity, 0xfc00], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02]];
+    for (const [v, bits] of cases) assert.equal(toHalfBits(v), bits, `toHalfBits(${v})`);
+    for (const [v, bits] of cases.slice(0, 10)) if (v !== 65520) assert.equal(fromHalfBits(bits), v, `fromHalfBits(${bits.toString(16)})`);
+    assert.ok(Number.isNaN(fromHalfBits(toHalfBits(NaN))));
+    for (let h = 0; h < 0x7c00; h += 37) assert.equal(toHalfBits(fromHalfBits(h)), h);
+  });
+});
+
+describe('protobuf wire', () => {
+  it('varints round-trip, including negative int64 (10 bytes) and values above 2^32', () => {
+    const values = [0, 1, 127, 128, 300, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1, -1, -2, -(2 ** 31), -(2 ** 53)];
+    const w = new Writer(4);
+    for (const v of values) w.varint(v);
+    w.varintBig(-9223372036854775808n);
+    w.varintBig(18446744073709551615n);
+    const r = new Reader(w.finish());
+    for (const v of values) assert.equal(r.varint(), v);
+    assert.equal(r.varintBig(true), -9223372036854775808n);
+    assert.equal(r.varintBig(false), 18446744073709551615n);
+    assert.ok(r.done);
+  });
+  it('nested messages longer than 127 bytes get multi-byte lengths', () => {
+    const w = new Writer(8);
+    w.message(5, () => w.stringField(1, 'x'.repeat(300)));
+    const r = new Reader(w.finish());
+    const [f, wire] = r.tag();
+    assert.deepEqual([f, wire], [5, 2]);
+    const [s, e] = r.delimited();
+    const inner = new Reader(r.buf, s, e);
+    inner.tag();
+    assert.equal(inner.string().length, 300);
+  });
+  it('truncated input is an INVALID_ARGUMENT, not a crash', () => {
+    assert.throws(() => new Reader(Buffer.from([0x80, 0x80])).varint(), /truncated varint/);
+    assert.throws(() => new Reader(Buffer.from([0x05, 0x01])).delimited(), /past the end/);
+  });
+});
+
+describe('classification', () => {
+  it('orders by value, ties by lower index, per batch row', () => {
+    const t = classify({ name: 'p', datatype: 'FP32', shape: [2, 3], data: new Float32Array([0.2, 0.5, 0.5, 3, 1, 2]) }, 2, true);
+    assert.deepEqual(t.shape, [2, 2]);
+    assert.deepEqual((t.data as Buffer[]).map(String), ['0.500000:1', '0.500000:2', '3.000000:0', '2.000000:2']);
+    const all = classify({ name: 'p', datatype: 'INT64', shape: [2], data: new BigInt64Array([5n, 9n]) }, 10, false);
+    assert.deepEqual((all.data as Buffer[]).map(String), ['9.000000:1', '5.000000:0']);
+  });
+});
+
+describe('JSON values', () => {
+  it('nested data fills the typed array row-major; counts are checked', () => {
+    assert.deepEqual(Array.from(fromJsonData('INT16', [[1, 2], [3, [4]]], 4, 'x') as Int16Array), [1, 2, 3, 4]);
+    assert.throws(() => fromJsonData('INT8', [1, 200], 2, 'x'), /element 1 is 200/);
+    assert.throws(() => fromJsonData('FP32', [1, 2, 3], 2, 'x'), /more than the 2 elements/);
+    assert.throws(() => fromJsonData('UINT64', [-1], 1, 'x'), /element 0 is -1/);
+  });
+  it('bare NaN / Infinity tokens outside strings only', () => {
+    const doc = parseJsonText('{"a":[NaN,-Infinity,Infinity],"s":"NaN Infinity"}') as { a: unknown[]; s: string };
+    assert.equal(doc.s, 'NaN Infinity');
+    const x = fromJsonData('FP64', doc.a, 3, 'x') as Float64Array;
+    assert.ok(Number.isNaN(x[0]!));
+    assert.deepEqual([x[1], x[2]], [-Infinity, Infinity]);
+    assert.equal(toJsonDataText('FP32', new Float32Array([NaN, 1.5, -Infinity])), '[NaN,1.5,-Infinity]');
+    assert.throws(() => fromJsonData('BYTES', (parseJsonText('[NaN]') as unknown[]), 1, 'x'), /expected a string/);
+  });
+});
