@@ -8,6 +8,7 @@
 //   options: --seconds=S (time per measurement, default 1), --out=DIR (default bench/results)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../lib/index.js';
 import { root } from '../../lib/native.js';
@@ -28,6 +29,7 @@ if (!existsSync(path.join(work, 'model.json'))) {
   execFileSync(python, [peer, 'make', work], { stdio: 'inherit' });
 }
 
+const loadBefore = os.loadavg()[0]!;
 console.error('[bench:forest] measuring XGBoost inplace_predict ...');
 const xgbResult = JSON.parse(execFileSync(python, [peer, 'measure', work, BATCHES.join(','), String(seconds)],
   { encoding: 'utf8', maxBuffer: 1 << 24 })) as {
@@ -91,6 +93,8 @@ const lines = [
   '# bench:forest — larch vs XGBoost inplace_predict',
   '',
   `Machine: ${describeMachine()}`,
+  `1-minute load average: ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after the run ` +
+    `(${os.availableParallelism()} logical cores; a load above that means other processes shared the cores with both peers).`,
   `Model: 500 trees, depth 8, binary:logistic, ${nf} features (XGBoost ${xgbResult.xgboost_version}); ` +
     `input ${totalRows} rows with 2% NaN; all threads = ${xgbResult.threads_all}.`,
   `Max |larch - XGBoost| over all ${totalRows} probabilities: ${maxDiff.toExponential(2)}.`,
@@ -109,6 +113,6 @@ console.log(lines.join('\n'));
 mkdirSync(outDir, { recursive: true });
 writeFileSync(path.join(outDir, 'forest.md'), lines.join('\n'));
 writeFileSync(path.join(outDir, 'forest.json'), JSON.stringify({
-  machine: describeMachine(), xgboost_version: xgbResult.xgboost_version, max_abs_diff: maxDiff,
+  machine: describeMachine(), load_average: { before: loadBefore, after: os.loadavg()[0] }, xgboost_version: xgbResult.xgboost_version, max_abs_diff: maxDiff,
   seconds, table, predict_sync_one_row: latency,
 }, null, 1) + '\n');

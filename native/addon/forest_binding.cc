@@ -51,36 +51,52 @@ struct PredictArgs {
   void* out = nullptr;
 };
 
+// One napi_get_typedarray_info call per array (type, length and data pointer, offset applied):
+// this runs on every predict, including single-row calls where it is a visible share of the time.
+struct TypedArrayView {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+};
+
+bool GetTypedArray(Napi::Env env, Napi::Value v, TypedArrayView* out) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  return napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, nullptr, nullptr) == napi_ok;
+}
+
 PredictArgs ParsePredictArgs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PredictArgs a;
   a.predictor = UnwrapForestModel(env, info[0]);
-  if (!info[1].IsTypedArray()) ThrowInvalid(env, "X must be a Float32Array or Float64Array");
-  Napi::TypedArray x = info[1].As<Napi::TypedArray>();
-  if (x.TypedArrayType() == napi_float32_array) a.x_f64 = false;
-  else if (x.TypedArrayType() == napi_float64_array) a.x_f64 = true;
-  else ThrowInvalid(env, "X must be a Float32Array or Float64Array");
+  TypedArrayView x, out;
+  if (!GetTypedArray(env, info[1], &x) ||
+      (x.type != napi_float32_array && x.type != napi_float64_array)) {
+    ThrowInvalid(env, "X must be a Float32Array or Float64Array");
+  }
+  a.x_f64 = x.type == napi_float64_array;
   if (!info[2].IsNumber() || !info[3].IsNumber()) ThrowInvalid(env, "rows and kind must be numbers");
   const double rows = info[2].As<Napi::Number>().DoubleValue();
   const int32_t kind = info[3].As<Napi::Number>().Int32Value();
-  if (!(rows >= 0) || rows != static_cast<double>(static_cast<size_t>(rows))) ThrowInvalid(env, "rows must be a non-negative integer");
+  if (!(rows >= 0 && rows <= 9007199254740991.0) || rows != static_cast<double>(static_cast<size_t>(rows))) {
+    ThrowInvalid(env, "rows must be a non-negative integer");
+  }
   if (kind < 0 || kind > 2) ThrowInvalid(env, "kind must be 0 (value), 1 (margin) or 2 (class)");
   a.rows = static_cast<size_t>(rows);
   a.kind = static_cast<forest::OutputKind>(kind);
   const size_t nf = static_cast<size_t>(a.predictor->NumFeature());
-  if (x.ElementLength() != a.rows * nf) {
-    ThrowInvalid(env, "X has " + std::to_string(x.ElementLength()) + " values, expected rows * numFeature = " +
-                          std::to_string(a.rows * nf));
+  if (a.rows > x.length / nf || x.length != a.rows * nf) {
+    ThrowInvalid(env, "X has " + std::to_string(x.length) + " values, expected rows * numFeature = " +
+                          std::to_string(a.rows) + " * " + std::to_string(nf));
   }
-  a.x = static_cast<const uint8_t*>(x.ArrayBuffer().Data()) + x.ByteOffset();
-  if (!info[4].IsTypedArray()) ThrowInvalid(env, "out must be a typed array");
-  Napi::TypedArray out = info[4].As<Napi::TypedArray>();
+  a.x = x.data;
   const napi_typedarray_type want = a.predictor->UsesFloat64() ? napi_float64_array : napi_float32_array;
-  if (out.TypedArrayType() != want || out.ElementLength() != a.predictor->OutputSize(a.rows, a.kind)) {
+  const size_t out_size = a.predictor->OutputSize(a.rows, a.kind);
+  if (!GetTypedArray(env, info[4], &out) || out.type != want || out.length != out_size) {
     ThrowInvalid(env, "out must be a " + std::string(a.predictor->UsesFloat64() ? "Float64Array" : "Float32Array") +
-                          " of " + std::to_string(a.predictor->OutputSize(a.rows, a.kind)) + " values");
+                          " of " + std::to_string(out_size) + " values");
   }
-  a.out = static_cast<uint8_t*>(out.ArrayBuffer().Data()) + out.ByteOffset();
+  a.out = out.data;
   return a;
 }
 

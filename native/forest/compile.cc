@@ -173,20 +173,36 @@ Status PackInternal(const Forest& f, const Tree& tree, size_t t, int32_t nid,
     if (op == Operator::kNone || static_cast<int>(op) > 5) {
       return Status::Invalid(TreeMsg(t, nid, "numerical split without a comparison operator"));
     }
-    if (missing != MissingType::kNaN || op == Operator::kEQ || std::isnan(thr) || inf_le) {
-      node->value = thr;
-      node->meta |= kMetaSpecial | (static_cast<uint32_t>(op) << kMetaOpShift) |
-                    (static_cast<uint32_t>(missing) << kMetaMissingShift);
-      *near = left;
-      *far = right;
-      c->has_special = true;
-    } else {
+    const bool normalisable = op != Operator::kEQ && !std::isnan(thr) && !inf_le;
+    bool special = !normalisable;
+    if (normalisable) {
       constexpr T kInf = std::numeric_limits<T>::infinity();
       const bool left_is_less = op == Operator::kLT || op == Operator::kLE;
       const bool inclusive = op == Operator::kLE || op == Operator::kGT;
       node->value = inclusive ? std::nextafter(thr, kInf) : thr;
       *near = left_is_less ? left : right;
       *far = left_is_less ? right : left;
+      if (missing == MissingType::kNone) {
+        // NaN is compared as 0.0, so it simply goes wherever 0.0 goes.
+        const bool zero_distant = !(T(0) < node->value);
+        if (zero_distant) node->meta |= kMetaDefaultDistant;
+        return Status::Ok();
+      }
+      if (missing == MissingType::kZero) {
+        // Values in [-1e-35, 1e-35] take the default child; if the comparison already sends
+        // that whole interval there, only NaN is special, which the default bit handles.
+        const T zero = static_cast<T>(static_cast<double>(1e-35f));
+        const bool default_distant = default_child != *near;
+        special = (!(-zero < node->value)) != default_distant || (!(zero < node->value)) != default_distant;
+      }
+    }
+    if (special) {
+      node->value = thr;
+      node->meta |= kMetaSpecial | (static_cast<uint32_t>(op) << kMetaOpShift) |
+                    (static_cast<uint32_t>(missing) << kMetaMissingShift);
+      *near = left;
+      *far = right;
+      c->has_special = true;
     }
   }
   if (default_child != *near) node->meta |= kMetaDefaultDistant;
@@ -282,12 +298,15 @@ Status PackTree(const Forest& f, size_t t, bool vector_mode, CompiledTrees<T>* c
   const int32_t n = tree.NumNodes();
   if (n <= 0) return Status::Invalid("tree " + std::to_string(t) + " has no nodes");
   std::vector<uint8_t> seen(static_cast<size_t>(n), 0);
-  struct Pending { int32_t nid; int64_t parent; };  // parent >= 0: we are its distant child
-  std::vector<Pending> stack{{0, -1}};
+  // parent >= 0: we are its distant child. depth: edges from the root.
+  struct Pending { int32_t nid; int64_t parent; uint32_t depth; };
+  std::vector<Pending> stack{{0, -1, 0}};
+  uint32_t max_depth = 0;
   c->root.push_back(static_cast<uint32_t>(c->nodes.size()));
   while (!stack.empty()) {
     const Pending cur = stack.back();
     stack.pop_back();
+    max_depth = std::max(max_depth, cur.depth);
     if (cur.nid < 0 || cur.nid >= n) {
       return Status::Invalid("tree " + std::to_string(t) + ": child index " +
                              std::to_string(cur.nid) + " out of range");
@@ -310,9 +329,10 @@ Status PackTree(const Forest& f, size_t t, bool vector_mode, CompiledTrees<T>* c
     int32_t near = -1, far = -1;
     RETURN_IF_ERROR(PackInternal(f, tree, t, cur.nid, &node, &near, &far, c));
     c->nodes.push_back(node);
-    stack.push_back({far, static_cast<int64_t>(idx)});
-    stack.push_back({near, -1});  // popped next, so it lands at idx + 1
+    stack.push_back({far, static_cast<int64_t>(idx), cur.depth + 1});
+    stack.push_back({near, -1, cur.depth + 1});  // popped next, so it lands at idx + 1
   }
+  c->depth.push_back(max_depth);
   return PlanTreeOutput(f, t, vector_mode, c);
 }
 

@@ -13,11 +13,13 @@
 //
 // Every ordinary numerical node is normalised to "x < threshold goes near" (rule 3 of STYLE.md):
 // `<=` moves the threshold up one step with nextafter in T, `>`/`>=` swap the children, and the
-// default-distant bit says where NaN goes. A categorical node's `index` is the offset of its
-// bitset in cat_words (first word: number of bits); a match goes near. Nodes that cannot be
-// normalised exactly (`==`, LightGBM missing types Zero/None, `<=` at +inf) keep their operator
-// and are marked special; left is near for them. Only forests with special nodes or linear
-// leaves use the general evaluator instantiation.
+// default-distant bit says where NaN goes (for LightGBM missing type None: where 0.0 goes). A
+// categorical node's `index` is the offset of its bitset in cat_words (first word: number of
+// bits); a match goes near. Nodes that cannot be normalised exactly (`==`, a NaN threshold,
+// `<=` at +inf, LightGBM missing type Zero when the comparison sends zero away from the default)
+// keep their operator and are marked special; left is near for them. Only forests with special
+// nodes, leaf vectors or linear leaves use the general evaluator instantiation; forests without
+// categorical nodes either use the branch-free lockstep kernel (evaluate_cpu.h).
 #pragma once
 
 #include <cstdint>
@@ -73,6 +75,7 @@ template <typename T>
 struct CompiledTrees {
   std::vector<PackedNode<T>> nodes;
   std::vector<uint32_t> root;          // per tree: index of its root in nodes
+  std::vector<uint32_t> depth;         // per tree: edges on its longest root-to-leaf path
   std::vector<TreeOutput> output;      // per tree
   std::vector<std::pair<uint32_t, uint32_t>> vec_map;  // (slot, element of the leaf vector)
   std::vector<T> leaf_values;          // leaf vectors

@@ -7,6 +7,7 @@
 // The traversal trusts the packed form: the compiler checked every index.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -100,10 +101,80 @@ inline void AddLeafGeneral(const CompiledTrees<T>& c, const TreeOutput& o,
   acc[o.slot] += leaf->value;
 }
 
+// One branch-free step of an ordinary numerical node (the fast instantiation has no other kind).
+// A leaf stays where it is: its near step is 0 (meta bit 31) and its aux is 0.
+template <typename T>
+inline const PackedNode<T>* Step(const PackedNode<T>* n, const T* row) {
+  const uint32_t meta = n->meta;
+  const T x = row[meta & kMetaFeatureMask];
+  const uint32_t distant = static_cast<uint32_t>(x >= n->value) |
+                           (static_cast<uint32_t>(x != x) & (meta >> 30));
+  const uint32_t near = (meta >> 31) ^ 1u;
+  // Select with a mask, not a conditional, so the compiler cannot turn it into a branch.
+  const uint32_t mask = 0u - distant;
+  return n + ((n->aux & mask) | (near & ~mask));
+}
+
+// Fast instantiation: kLanes independent traversals advance in lockstep for a fixed number of
+// steps (the deepest tree's depth), so the core overlaps their loads instead of waiting on one
+// chain of dependent loads and mispredicted branches. Lanes are rows of one tree when the block
+// has enough rows, else trees of one row. Leaves are added in tree order either way.
+inline constexpr size_t kLanes = 8;
+
+template <typename T>
+void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
+                       size_t num_feature, T* __restrict acc, size_t num_slots) {
+  const PackedNode<T>* nodes = c.nodes.data();
+  const size_t num_tree = c.root.size();
+  const size_t lane_rows = n_rows - n_rows % kLanes;
+  if (lane_rows > 0) {
+    for (size_t t = 0; t < num_tree; ++t) {
+      const PackedNode<T>* root = nodes + c.root[t];
+      const uint32_t depth = c.depth[t];
+      T* a = acc + c.output[t].slot;
+      for (size_t r = 0; r < lane_rows; r += kLanes) {
+        const T* x = rows + r * num_feature;
+        const PackedNode<T>* p[kLanes];
+        for (size_t k = 0; k < kLanes; ++k) p[k] = root;
+        for (uint32_t d = 0; d < depth; ++d) {
+          for (size_t k = 0; k < kLanes; ++k) p[k] = Step(p[k], x + k * num_feature);
+        }
+        for (size_t k = 0; k < kLanes; ++k) a[(r + k) * num_slots] += p[k]->value;
+      }
+    }
+  }
+  // Remaining rows (all of them for small batches): lanes are consecutive trees.
+  const size_t lane_trees = num_tree - num_tree % kLanes;
+  for (size_t r = lane_rows; r < n_rows; ++r) {
+    const T* x = rows + r * num_feature;
+    T* a = acc + r * num_slots;
+    for (size_t t = 0; t < lane_trees; t += kLanes) {
+      const PackedNode<T>* p[kLanes];
+      uint32_t depth = 0;
+      for (size_t k = 0; k < kLanes; ++k) {
+        p[k] = nodes + c.root[t + k];
+        depth = std::max(depth, c.depth[t + k]);
+      }
+      for (uint32_t d = 0; d < depth; ++d) {
+        for (size_t k = 0; k < kLanes; ++k) p[k] = Step(p[k], x);
+      }
+      for (size_t k = 0; k < kLanes; ++k) a[c.output[t + k].slot] += p[k]->value;
+    }
+    for (size_t t = lane_trees; t < num_tree; ++t) {
+      a[c.output[t].slot] += FindLeaf<T, false, false>(nodes + c.root[t], x, nullptr)->value;
+    }
+  }
+}
+
+// Categorical and general instantiations: one traversal at a time, with the node kinds checked.
 // acc: n_rows * num_slots accumulators, already zeroed. rows: n_rows * num_feature values.
 template <typename T, bool kCategorical, bool kGeneral>
 void EvaluateBlock(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
                    size_t num_feature, T* __restrict acc, size_t num_slots) {
+  if constexpr (!kCategorical && !kGeneral) {
+    EvaluateBlockFast(c, rows, n_rows, num_feature, acc, num_slots);
+    return;
+  }
   const PackedNode<T>* nodes = c.nodes.data();
   const uint32_t* cats = c.cat_words.data();
   const size_t num_tree = c.root.size();
