@@ -46,7 +46,9 @@
       "native/onnx/tensor_types.cc",
       "native/onnx/onnx_session.cc",
       "native/onnx/onnx_batch_runner.cc",
-      "native/addon/onnx_binding.cc"
+      "native/addon/onnx_binding.cc",
+      "native/addon/onnx_tensors.cc",
+      "native/addon/onnx_batch_kind.cc"
     ],
 
     "larch_train_sources": [

@@ -11,7 +11,7 @@
 // Options: --rows N (training rows, default 100000; test rows are a quarter of that)
 //          --threads N (default: all cores)  --rounds N (200)  --depth N (6)  --eta X (0.1)
 //          --trees N (100)  --rf-depth N (12)  --repeat N (3)  --seed N (1)  --quick
-// Results: stdout, and bench/results/train.{md,json} with the machine description.
+// Results: stdout, and (without --quick) bench/results/train.{md,json} with the machine description.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -123,6 +123,10 @@ async function main(): Promise<void> {
   console.log('\n' + table.join('\n'));
   console.log(`\n${settings}\nTargets: AUC within 0.005 of each peer (or better); GBDT time ratio <= 1.`);
 
+  if (quick) {
+    console.log('(--quick: results not written to bench/results)');
+    return;
+  }
   const dir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const md = [

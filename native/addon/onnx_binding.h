@@ -7,10 +7,17 @@
 #include <napi.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "onnx/onnx_session.h"
 
 namespace larch::addon {
+
+// A JS Error carrying `code` = status.CodeName().
+Napi::Error OnnxErrorOf(Napi::Env env, const Status& status);
+// Throws a JS TypeError with code INVALID_ARGUMENT.
+[[noreturn]] void ThrowOnnxInvalid(Napi::Env env, const std::string& message);
 
 // The session behind a handle; throws a JS TypeError (code INVALID_ARGUMENT) if `handle` is not
 // an ONNX session handle or was released. The pointer keeps the session alive on any thread.
