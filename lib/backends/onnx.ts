@@ -8,7 +8,8 @@ import type { InferenceModel, TensorSpec } from './types.js';
 import { registerBackend, type Backend, type BackendLoadContext } from '../repository/backend-registry.js';
 import type { ModelConfig } from '../repository/model-config.js';
 import { BatchedExecutor, nativelyBatchable } from '../onnx/batched-executor.js';
-import { autoCompleteOnnxConfig, batchConfigOfOnnx, checkOnnxConfig, configReshapes, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
+import { batchConfigOf } from './fil-config.js';
+import { autoCompleteOnnxConfig, checkOnnxConfig, configReshapes, configTensorSpecs, sessionOptionsOf } from '../onnx/config.js';
 import { DirectExecutor, OnnxModel } from '../onnx/model.js';
 import { OnnxSession } from '../onnx/session.js';
 
@@ -62,7 +63,7 @@ export const onnxBackend: Backend = {
       const plan = {
         name: config.name, version: ctx.version,
         inputs: inModelOrder(inputs, sessions[0]!.inputs), outputs: inModelOrder(outputs, sessions[0]!.outputs),
-        inputReshapes, outputReshapes, batch: batchConfigOfOnnx(checked),
+        inputReshapes, outputReshapes, batch: batchConfigOf(checked),  // the dynamic_batching settings read as for every backend
       };
       if (nativelyBatchable(plan)) return new OnnxModel(description, new BatchedExecutor(sessions, plan));
       // BYTES tensors or outputs of variable size: each request runs on a session directly,

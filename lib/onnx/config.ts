@@ -5,13 +5,12 @@
 // - sessionOptionsOf reads ORT's session settings from the config (parameters and
 //   optimization.graph.level, with Triton's keys and values).
 import type { TensorSpec } from '../backends/types.js';
-import { invalidArgument, unsupported } from '../protocol/errors.js';
+import { invalidArgument } from '../protocol/errors.js';
 import type { ModelConfig, ModelDynamicBatching, ModelInputConfig, ModelOutputConfig } from '../repository/model-config.js';
 import { configParameter, kserveDataType, tritonDataType } from '../repository/model-config.js';
 import { ModelConfigSchema } from '../repository/pbtxt/model-config-schema.js';
 import { subMessage, withDefaults } from '../repository/pbtxt/schema.js';
 import type { OnnxSessionOptions } from './session.js';
-import type { BatchConfig } from '../backends/batcher.js';
 import { DEFAULT_MAX_BATCH_SIZE, modelCanBatch } from './specs.js';
 
 interface ModelIo { inputs: readonly TensorSpec[]; outputs: readonly TensorSpec[] }
@@ -177,23 +176,3 @@ export function sessionOptionsOf(config: ModelConfig): OnnxSessionOptions {
   return options;
 }
 
-const u64 = (v: number | string | undefined) => Number(v ?? 0);
-
-/** The native batcher's settings from the config (max_batch_size, dynamic_batching, queue policy). */
-export function batchConfigOfOnnx(config: ModelConfig): BatchConfig {
-  const db = config.dynamic_batching;
-  const policy = db?.default_queue_policy;
-  if (policy && policy.timeout_action === 'DELAY') {
-    throw unsupported(`model '${config.name}': default_queue_policy timeout_action DELAY is not supported (use REJECT)`);
-  }
-  if (db && u64(db.priority_levels) > 0) throw unsupported(`model '${config.name}': dynamic_batching priority_levels are not supported`);
-  return {
-    maxBatchSize: config.max_batch_size,
-    dynamicBatching: db !== undefined,
-    preferredBatchSizes: db?.preferred_batch_size.map(Number) ?? [],
-    maxQueueDelayUs: u64(db?.max_queue_delay_microseconds),
-    maxQueueSize: u64(policy?.max_queue_size),
-    defaultTimeoutUs: u64(policy?.default_timeout_microseconds),
-    allowTimeoutOverride: policy?.allow_timeout_override ?? false,
-  };
-}

@@ -4,7 +4,6 @@ import '../backends/index.js';
 import { MetricsReporter } from '../metrics/index.js';
 import { ModelRepository, type ModelControlMode, type RepositoryOptions } from '../repository/index.js';
 import type { ModelRepositoryView } from '../repository/types.js';
-import '../backends/index.js';
 
 export type { ModelControlMode };
 

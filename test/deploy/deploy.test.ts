@@ -82,12 +82,18 @@ test('a server polling every 100 ms never sees a partial version during repeated
     await deploy(model, { repository: repo, name: 'm', version });
     await new Promise((r) => setTimeout(r, 120));
   }
-  await new Promise((r) => setTimeout(r, 400));
+  // Keep the traffic going until the poller has picked up the last version (however slow the
+  // machine), then check what was served all along.
+  let index = await server.repository.index();
+  const deadline = Date.now() + 30_000;
+  while (!index.some((e) => e.name === 'm' && e.version === '10' && e.state === 'READY') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    index = await server.repository.index();
+  }
   stop = true;
   await client;
   assert.deepEqual(failures, []);
   assert.ok(requests > 20, `only ${requests} requests were made`);
-  const index = await server.repository.index();
   assert.ok(index.some((e) => e.name === 'm' && e.version === '10' && e.state === 'READY'), JSON.stringify(index));
   assert.ok(!existsSync(path.join(repo, 'm', '.staging')));
 });
