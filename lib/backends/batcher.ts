@@ -6,6 +6,8 @@
 // Memory: input arrays are borrowed (not copied) by native code and output arrays are allocated
 // here and filled natively, so the Tensor objects of a request are kept referenced (in
 // #pending) until its completion arrives. Do not detach or transfer their buffers meanwhile.
+// Outputs with a variable (-1) dim cannot be sized here: native code fills its own buffer and
+// hands the data and shape back with the completion.
 import { addon } from '../native.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import type { DataType, ModelStats, Tensor, TensorData, TensorSpec } from './types.js';
@@ -44,10 +46,11 @@ export interface BatchedModelOptions {
 }
 
 type Failure = [slot: number, code: string, message: string];
-type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined) => void;
+type Owned = [slot: number, output: number, data: ArrayBuffer, shape: number[]];
+type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined) => void;
 
 interface NativeBatchHandle {
-  infer(slot: number, inputs: unknown[], outputs: TensorData[], timeoutUs: number): void;
+  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): void;
   stats(): ModelStats;
   describe(): { id: string; name: string; maxBatchSize: number; inputs: TensorSpec[]; outputs: TensorSpec[] };
   unload(): void;
@@ -67,7 +70,10 @@ const dtypeCode: Partial<Record<DataType, number>> = {
   FP16: 9, FP32: 10, FP64: 11,
 };
 
-type TypedArrayCtor = new (length: number) => Exclude<TensorData, Buffer[]>;
+type TypedArrayCtor = {
+  new (length: number): Exclude<TensorData, Buffer[]>;
+  new (buffer: ArrayBuffer): Exclude<TensorData, Buffer[]>;
+};
 const arrayOf: Partial<Record<DataType, TypedArrayCtor>> = {
   BOOL: Uint8Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array,
   INT8: Int8Array, INT16: Int16Array, INT32: Int32Array, INT64: BigInt64Array,
@@ -101,7 +107,7 @@ export class BatchedModel {
 
   private constructor(optionsOrId: BatchedModelOptions | string) {
     try {
-      this.#handle = new native.BatchHandle(optionsOrId, (slots, failures) => this.#complete(slots, failures));
+      this.#handle = new native.BatchHandle(optionsOrId, (slots, failures, owned) => this.#complete(slots, failures, owned));
     } catch (err) {
       throw toLarchError(err);
     }
@@ -163,7 +169,7 @@ export class BatchedModel {
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
     return new Promise<Tensor[]>((resolve, reject) => {
       try {
-        handle.infer(slot, args, outputs.map((o) => o.data), options.timeoutUs ?? 0);
+        handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
       } catch (err) {
         this.#freeSlots.push(slot);
         reject(toLarchError(err));
@@ -219,21 +225,30 @@ export class BatchedModel {
     return ordered;
   }
 
+  /**
+   * Output tensors to fill. An output with a variable (-1) dim cannot be sized here: it keeps
+   * -1 in its shape and an empty array, and native code returns its data and shape with the
+   * completion (#complete replaces the tensor).
+   */
   #allocateOutputs(rows: number): Tensor[] {
     return this.outputs.map((spec) => {
-      let n = rows;
-      for (const d of spec.dims) {
-        if (d < 0) throw new LarchError('UNSUPPORTED', `output '${spec.name}' of model '${this.name}' has a variable dim; the batcher needs fixed output dims`);
-        n *= d;
-      }
       const Ctor = arrayOf[spec.datatype];
       if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
       const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
+      const n = shape.includes(-1) ? 0 : shape.reduce((a, d) => a * d, 1);
       return { name: spec.name, datatype: spec.datatype, shape, data: new Ctor(n) };
     });
   }
 
-  #complete(slots: Uint32Array, failures: Failure[] | undefined): void {
+  #complete(slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined): void {
+    if (owned) {
+      for (const [slot, k, data, shape] of owned) {
+        const p = this.#pending[slot];
+        const t = p?.outputs[k];
+        if (!p || !t) continue;
+        p.outputs[k] = { name: t.name, datatype: t.datatype, shape, data: new arrayOf[t.datatype]!(data) };
+      }
+    }
     if (failures) {
       for (const [slot, code, message] of failures) {
         const p = this.#take(slot);

@@ -4,8 +4,9 @@
 //   handle.infer(slot, inputs, outputs, timeoutUs)   inputs: [data, dtypeCode, shape, ...]
 //       flattened per input; outputs: typed arrays the results are written into. Throws (with
 //       `code`) when the request cannot be queued; otherwise onComplete(slots, failures) reports
-//       it later: slots is a Uint32Array of finished slots, failures undefined or an array of
-//       [slot, code, message].
+//       it later: onComplete(slots, failures, owned): slots is a Uint32Array of finished slots,
+//       failures undefined or an array of [slot, code, message], owned undefined or an array of
+//       [slot, outputIndex, ArrayBuffer, shape] for outputs passed as null (variable dims).
 //   handle.stats() / describe() / unload() / close() / pending()
 //   addon.batchRunnerKinds(), and test hooks for the pure policy (batchPolicyNextAction).
 // The caller (lib/backends/batcher.ts) keeps every input and output array referenced until its
@@ -13,6 +14,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "addon/batch_route.h"
 #include "addon/batch_runner_kinds.h"
@@ -161,10 +163,29 @@ void BatchRoute::Drain(Napi::Env env, Napi::Function on_complete) {
   if (n == 0) return;
   Napi::Uint32Array slots = Napi::Uint32Array::New(env, n);
   Napi::Value failures = env.Undefined();
-  uint32_t nfail = 0;
+  Napi::Value owned = env.Undefined();  // [slot, output index, ArrayBuffer, shape] per variable-dims output
+  uint32_t nfail = 0, nowned = 0;
   for (size_t i = 0; i < n; ++i) {
     batch::Request* r = draining_[i];
     slots[i] = static_cast<uint32_t>(r->slot);
+    if (r->status.ok()) {
+      for (uint32_t k = 0; k < r->outputs.size(); ++k) {
+        batch::OutputDest& d = r->outputs[k];
+        if (d.data != nullptr) continue;
+        if (owned.IsUndefined()) owned = Napi::Array::New(env);
+        Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, d.owned.size());
+        if (!d.owned.empty()) std::memcpy(ab.Data(), d.owned.data(), d.owned.size());
+        Napi::Array shape = Napi::Array::New(env, static_cast<size_t>(d.shape.rank));
+        for (int j = 0; j < d.shape.rank; ++j)
+          shape.Set(static_cast<uint32_t>(j), Napi::Number::New(env, static_cast<double>(d.shape.dims[j])));
+        Napi::Array e = Napi::Array::New(env, 4);
+        e.Set(0u, Napi::Number::New(env, static_cast<double>(r->slot)));
+        e.Set(1u, Napi::Number::New(env, k));
+        e.Set(2u, ab);
+        e.Set(3u, shape);
+        owned.As<Napi::Array>().Set(nowned++, e);
+      }
+    }
     if (!r->status.ok()) {
       if (failures.IsUndefined()) failures = Napi::Array::New(env);
       Napi::Array f = Napi::Array::New(env, 3);
@@ -179,7 +200,7 @@ void BatchRoute::Drain(Napi::Env env, Napi::Function on_complete) {
   draining_.clear();
   js_pending_ -= static_cast<int>(n);
   if (js_pending_ == 0) tsfn_.Unref(env);
-  on_complete.Call({slots, failures});
+  on_complete.Call({slots, failures, owned});
 }
 
 void BatchRouteCallJs(Napi::Env env, Napi::Function on_complete, BatchRoute* route, void*) {
@@ -327,8 +348,15 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
                               std::to_string(static_cast<size_t>(t.shape.NumElements()) * batch::DTypeSize(t.dtype)));
       t.data = data;
     }
-    for (uint32_t k = 0; k < out_specs.size(); ++k)
-      TypedArrayBytes(env, outputs.Get(k), &r->outputs[k].data, &r->outputs[k].bytes, "output array");
+    for (uint32_t k = 0; k < out_specs.size(); ++k) {
+      Napi::Value o = outputs.Get(k);
+      if (o.IsNull() || o.IsUndefined()) {  // variable dims: the batcher allocates (see OutputDest)
+        r->outputs[k].data = nullptr;
+        r->outputs[k].bytes = 0;
+      } else {
+        TypedArrayBytes(env, o, &r->outputs[k].data, &r->outputs[k].bytes, "output array");
+      }
+    }
     r->sink = route_;
     Status st = batcher_->Enqueue(r);
     if (!st.ok()) ThrowStatus(env, st);

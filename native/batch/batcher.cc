@@ -362,6 +362,14 @@ Status Batcher::ScatterOutputs(Instance& inst) {
     for (Request* r : inst.batch) {
       const size_t n = static_cast<size_t>(batching_ ? r->rows : 1) * row_bytes;
       OutputDest& d = r->outputs[k];
+      if (d.data == nullptr) {  // the caller left this output to us (variable dims)
+        d.owned.resize(n);
+        d.shape = slot.shape;
+        if (batching_) d.shape.dims[0] = r->rows;
+        if (n) std::memcpy(d.owned.data(), slot.buffer.data() + offset, n);
+        offset += n;
+        continue;
+      }
       if (d.bytes != n)
         return Status::Internal("output \"" + outputs_[k].name + "\" of model \"" + name_ + "\" has shape " +
                                 slot.shape.ToString() + ", which does not fit the " + std::to_string(d.bytes) +

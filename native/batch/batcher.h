@@ -38,9 +38,14 @@ class CompletionSink {
 };
 
 // Memory a request's output is written into (owned by the caller, e.g. a JS typed array).
+// data == nullptr: the caller could not size it (an output dim is -1); the batcher then writes
+// the request's rows into `owned` (a pooled buffer whose capacity is kept across reuse) and
+// their shape into `shape`.
 struct OutputDest {
   std::byte* data = nullptr;
   size_t bytes = 0;
+  std::vector<std::byte> owned;
+  Shape shape;
 };
 
 struct Request {

@@ -176,3 +176,46 @@ test('shapes that are not non-negative integers, or do not fit the data, are ref
   assert.equal((await model.infer(request(2)))[0]!.data[0], 200);
   await model.unload();
 });
+
+test('variable dims: requests batch only with equal row shapes, and variable-dims outputs come back with their shape', async () => {
+  const { BatchedModel } = await import('../../lib/backends/batcher.js');
+  const model = BatchedModel.create({
+    id: `test-var-${process.pid}-${Math.random()}`, name: 'var',
+    inputs: [{ name: 'x', datatype: 'FP32', dims: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', dims: [-1] }],
+    config: { maxBatchSize: 8, dynamicBatching: true }, runner: { kind: 'test_echo' },
+  });
+  const req = (tag: number, rows: number, width: number): Tensor[] => [{
+    name: 'x', datatype: 'FP32', shape: [rows, width],
+    data: Float32Array.from({ length: rows * width }, (_, i) => tag * 1000 + i),
+  }];
+  closeGate();
+  const start = runsEntered();
+  const first = model.infer(req(1, 1, 2));
+  await untilEntered(start, 1);
+  const sent = [req(2, 2, 3), req(3, 1, 3), req(4, 1, 5), req(5, 3, 5), req(6, 1, 3)];
+  const rest = sent.map((r) => model.infer(r));
+  openGate();
+  const out = await Promise.all([first, ...rest]);
+  [req(1, 1, 2), ...sent].forEach((r, i) => {
+    assert.deepEqual(out[i]![0]!.shape, r[0]!.shape);
+    assert.deepEqual(out[i]![0]!.data, r[0]!.data);
+  });
+  // after the first: [2x3, 1x3] (a 5-wide request cannot join), [1x5, 3x5], [1x3]
+  assert.deepEqual(batchSizes(model.stats()), { 1: 2, 3: 1, 4: 1 });
+  await model.unload();
+});
+
+test('a model that does not batch (max_batch_size 0) takes whole tensors', async () => {
+  const { BatchedModel } = await import('../../lib/backends/batcher.js');
+  const model = BatchedModel.create({
+    id: `test-nobatch-${process.pid}-${Math.random()}`, name: 'nobatch',
+    inputs: [{ name: 'x', datatype: 'INT32', dims: [-1, 2] }], outputs: [{ name: 'y', datatype: 'INT32', dims: [-1, 2] }],
+    config: { maxBatchSize: 0, dynamicBatching: false }, runner: { kind: 'test_echo' },
+  });
+  const data = Int32Array.from([1, 2, 3, 4, 5, 6]);
+  const [y] = await model.infer([{ name: 'x', datatype: 'INT32', shape: [3, 2], data }]);
+  assert.deepEqual(y!.shape, [3, 2]);
+  assert.deepEqual(y!.data, data);
+  await assert.rejects(model.infer([{ name: 'x', datatype: 'INT32', shape: [1, 3, 2], data }]), { code: 'INVALID_ARGUMENT' });
+  await model.unload();
+});

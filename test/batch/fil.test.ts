@@ -199,3 +199,37 @@ test('a Triton FIL repository without config.pbtxt is auto-completed and served 
     await rm(root, { recursive: true });
   }
 });
+
+test('every FIL model_type is served from its default file name with no config.pbtxt at all', async () => {
+  const cases = [
+    { dir: 'softprob', file: 'xgboost.json', src: 'xgboost/multi_softprob4.json', input: 'xgboost/multi_softprob4.input.f32',
+      expected: 'xgboost/multi_softprob4.expected_probability.f32', f64: false, tol: 1e-5 },
+    { dir: 'ubj', file: 'xgboost.ubj', src: 'xgboost/binary_logistic_nan.ubj', input: 'xgboost/binary_logistic_nan.input.f32',
+      expected: 'xgboost/binary_logistic_nan.expected_probability.f32', f64: false, tol: 1e-5 },
+    { dir: 'lgb', file: 'model.txt', src: 'lightgbm/regression.txt', input: 'lightgbm/regression.input.f32',
+      expected: 'lightgbm/regression.expected_value.f64', f64: true, tol: 1e-5 },
+    { dir: 'tl', file: 'checkpoint.tl', src: 'treelite/sklearn_gbr.tl', input: 'treelite/sklearn_gbr.input.f32',
+      expected: 'treelite/sklearn_gbr.expected_value.f64', f64: true, tol: 1e-5 },
+  ];
+  const root = await mkdtemp(path.join(os.tmpdir(), 'larch-filauto-'));
+  for (const c of cases) {
+    await mkdir(path.join(root, c.dir, '1'), { recursive: true });
+    await copyFile(path.join(fixtures, c.src), path.join(root, c.dir, '1', c.file));
+  }
+  const repo = await ModelRepository.open({ root, log: () => {} });
+  try {
+    for (const c of cases) {
+      const model = repo.getModel(c.dir);
+      const features = model.inputs[0]!.dims[0]!;
+      const width = model.outputs[0]!.dims[0]!;
+      assert.equal(model.maxBatchSize, 4, c.dir);
+      const X = await f32(c.input);
+      const want = c.f64 ? await f64(c.expected) : await f32(c.expected);
+      const { out } = await inferAll(model, X, features, 40);
+      for (let i = 0; i < 40 * width; i++) assert.ok(close(out[i]!, want[i]!, c.tol), `${c.dir} value ${i}: ${out[i]} vs ${want[i]}`);
+    }
+  } finally {
+    await repo.close();
+    await rm(root, { recursive: true });
+  }
+});
