@@ -1,5 +1,6 @@
 // `current`: what the running task knows about itself (Metaflow's `from metaflow import current`).
-// The task runtime fills it in before calling a step; outside a flow every field is undefined.
+// The task runtime (lib/flow/task-runtime.ts) fills it in before calling a step; outside a flow
+// every field is undefined (and isRunning false), so callers can fall back with `??`.
 
 export interface CurrentTask {
   readonly flowName: string | undefined;
@@ -10,15 +11,33 @@ export interface CurrentTask {
   readonly pathspec: string | undefined;
   /** The datastore root the task writes to. */
   readonly datastoreRoot: string | undefined;
+  /** 0 on the first attempt, n on the n-th retry. */
+  readonly retryCount: number | undefined;
+  /** The innermost foreach index of this task, if it is inside a foreach. */
+  readonly foreachIndex: number | undefined;
+  /** Tags of the run. */
+  readonly tags: readonly string[] | undefined;
+  /** Pathspecs of the task's input tasks. */
+  readonly inputs: readonly string[] | undefined;
   /** True inside a running task. */
   readonly isRunning: boolean;
 }
 
-interface TaskContext { flow: string; runId: string; step: string; taskId: string; datastoreRoot: string }
+export interface TaskContext {
+  flow: string;
+  runId: string;
+  step: string;
+  taskId: string;
+  datastoreRoot: string;
+  retryCount?: number;
+  foreachIndex?: number;
+  tags?: string[];
+  inputs?: string[];
+}
 
 let context: TaskContext | undefined;
 
-/** Called by the task runtime (lib/flow/task-runtime.ts) around each step; not for users. */
+/** Called by the task runtime around each step; not for users. */
 export function setCurrentTask(ctx: TaskContext | undefined): void {
   context = ctx;
 }
@@ -30,5 +49,9 @@ export const current: CurrentTask = {
   get taskId() { return context?.taskId; },
   get pathspec() { return context ? `${context.flow}/${context.runId}/${context.step}/${context.taskId}` : undefined; },
   get datastoreRoot() { return context?.datastoreRoot; },
+  get retryCount() { return context?.retryCount; },
+  get foreachIndex() { return context?.foreachIndex; },
+  get tags() { return context?.tags; },
+  get inputs() { return context?.inputs; },
   get isRunning() { return context !== undefined; },
 };

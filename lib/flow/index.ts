@@ -2,6 +2,8 @@
 export { FlowSpec, step, retry, timeout, catchErrors, resources } from './spec.js';
 export type { NextOptions, MergeOptions, RetrySpec, CatchSpec, ResourceSpec, StepInfo, FlowClass } from './spec.js';
 export { Parameter } from './parameters.js';
+export { current } from './current.js';
+export type { CurrentTask } from './current.js';
 export type { ParameterKind } from './parameters.js';
 export { FlowLintError, FlowDefinitionError, FlowStepError, DatastoreError } from './errors.js';
 export { buildGraph, graphFromClass, describeGraph } from './graph.js';
@@ -16,7 +18,5 @@ export { Flow, Run, Step, Task, listFlows, FlowHandle, RunHandle, StepHandle, Ta
 export type { ClientOptions } from './client/index.js';
 export { LocalStorage, openLocalDatastore, resolveDatastoreRoot } from './datastore/index.js';
 export type { Storage, SyncReadableStorage, BlobInfo, LogSink, TaskMeta, RunMeta, ArtifactRef } from './datastore/index.js';
-export { current } from './current.js';
-export type { CurrentTask } from './current.js';
 export { deploy, LocalRepositoryWriter, filConfigText } from './deploy/index.js';
 export type { DeployOptions, DeployResult, DeployableModel, Lineage, RepositoryWriter } from './deploy/index.js';

@@ -81,7 +81,7 @@ export async function executeRun(o: ExecutorOptions): Promise<RunResult> {
   const address = (step: string, taskId: string): TaskAddress => ({ flow: graph.flow, runId: run.runId, step, taskId });
   const spec = (t: Active, attempt: number): TaskSpec => ({
     flow: graph.flow, runId: run.runId, step: t.step, taskId: t.taskId, attempt, stack: t.stack,
-    inputs: t.inputs.map((id) => pathspecOf(address(stepOfTask.get(id)!, id))), params: o.params, maxNumSplits: o.maxNumSplits,
+    inputs: t.inputs.map((id) => pathspecOf(address(stepOfTask.get(id)!, id))), params: o.params, maxNumSplits: o.maxNumSplits, tags: o.tags,
   });
   const stepOfTask = new Map<string, string>();
 

@@ -9,11 +9,11 @@
 //   kept) and, if unchanged, deduplicated by its hash;
 // - names starting with '_' are task-private and never stored;
 // - field initializers that the step does not change are class constants, not artifacts.
-import { setCurrentTask } from './current.js';
 import { FlowStepError } from './errors.js';
 import type { Storage } from './datastore/storage.js';
 import { loadArtifactSync, readTaskMeta, TaskWriter, type ArtifactRef, type ForeachFrame, type TaskMeta, type Transition } from './datastore/task-store.js';
 import { parsePathspec } from './datastore/layout.js';
+import { setCurrentTask } from './current.js';
 import { kReservedNames, kRuntime, stepInfoOf, type FlowClass, type FlowSpec, type MergeOptions, type NextOptions, type StepFunction, type StepRuntime } from './spec.js';
 
 export interface TaskSpec {
@@ -28,6 +28,7 @@ export interface TaskSpec {
   params: Record<string, unknown>;
   /** The --max-num-splits cap on one foreach. */
   maxNumSplits: number;
+  tags: string[];
 }
 
 const kInputRefs = Symbol('larch.inputRefs');
@@ -156,8 +157,11 @@ export async function executeTask(cls: FlowClass, storage: Storage, spec: TaskSp
   };
   Object.defineProperty(self, kRuntime, { value: runtime, enumerable: false });
 
+  setCurrentTask({
+    flow: spec.flow, runId: spec.runId, step: spec.step, taskId: spec.taskId, datastoreRoot: storage.location,
+    retryCount: spec.attempt, tags: spec.tags, inputs: spec.inputs, ...(frame ? { foreachIndex: frame.index } : {}),
+  });
   let result: unknown;
-  setCurrentTask({ flow: spec.flow, runId: spec.runId, step: spec.step, taskId: spec.taskId, datastoreRoot: storage.location });
   try {
     if (isJoin) result = await method.call(self, buildInputs(inputMetas, storage));
     else result = await method.call(self);

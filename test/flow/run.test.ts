@@ -36,6 +36,10 @@ describe('running flows', () => {
     assert.deepEqual(d.mixed.nested, Int16Array.of(-1, 7));
     assert.equal(d.mixed.$larch, 'escaped');
     assert.deepEqual(d.mutated, [1, 2], 'in-place mutation in a later step is stored');
+    const middle = run.step('middle').task;
+    assert.deepEqual(d.where, {
+      pathspec: middle.pathspec, retry: 0, tags: ['t1', 't2'], inputs: [run.step('start').task.pathspec], running: true, root: datastore,
+    }, '`current` describes the running task');
     assert.equal(d.count, 4);
     assert.ok(!('_scratch' in d), 'underscore names are task-private');
     assert.ok(!('constant' in d), 'unchanged field initializers are not artifacts');
@@ -132,6 +136,20 @@ describe('running flows', () => {
     const end = Run(r.pathspec, opts).step('end').task;
     assert.equal(end.data.sentence, 'hello from js');
     assert.match(end.stdout, /hello from js/);
+  });
+
+  it('runs the README example (foreach, @resources worker, join, mergeArtifacts)', async () => {
+    const r = await runFlow(flowFile('readme-example.ts'), { ...opts, params: { trees: '50' } });
+    assert.equal(r.status, 'succeeded', r.error);
+    const end = Run(r.pathspec, opts).step('end').task;
+    assert.deepEqual(end.data.best, { depth: 8, auc: 0.98 });
+    assert.match(end.stdout, /best depth 8 of 3, trees=50/);
+  });
+
+  it('runs a TypeScript flow that imports a sibling TypeScript module (module hooks in workers)', async () => {
+    const r = await runFlow(flowFile('with-helper.ts'), opts);
+    assert.equal(r.status, 'succeeded', r.error);
+    assert.equal(Run(r.pathspec, opts).step('end').task.data.total, 14);
   });
 
   it('picks the flow class by name when a file exports several', async () => {

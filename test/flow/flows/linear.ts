@@ -1,5 +1,5 @@
 // Linear flow with every parameter kind and every artifact encoding.
-import { FlowSpec, Parameter, step } from 'larch/flow';
+import { current, FlowSpec, Parameter, step } from 'larch/flow';
 
 export default class LinearFlow extends FlowSpec {
   static params = {
@@ -20,6 +20,7 @@ export default class LinearFlow extends FlowSpec {
   declare untouched: string;
   declare mutated: number[];
   declare _scratch: string;
+  declare where: Record<string, unknown>;
   constant = 42;
 
   @step async start() {
@@ -44,6 +45,7 @@ export default class LinearFlow extends FlowSpec {
 
   @step async middle() {
     this.mutated.push(2);   // in-place mutation of an inherited artifact is kept
+    this.where = { pathspec: current.pathspec, retry: current.retryCount, tags: current.tags, inputs: current.inputs, running: current.isRunning, root: current.datastoreRoot };
     this.next(this.end);
   }
 
