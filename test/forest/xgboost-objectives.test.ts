@@ -2,7 +2,7 @@
 // gen/make_xgboost_models.py with python3-xgboost 1.7.4): the loaders must reproduce XGBoost's
 // margin and predict() output, each base_score transform included, from the JSON file, from
 // XGBoost's own UBJSON and from the XGBoost 2.x/3.x-style UBJSON (typed arrays, base_score
-// written as "[x]"), and the three must predict identically.
+// written as "[x]"), the three must predict identically, and each survives toTreelite().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -55,6 +55,11 @@ for (const [name, e] of Object.entries(expected)) {
         assert.equal(bad, null, `${file} ${kind}: element ${bad?.index} is ${bad?.got}, expected ${bad?.want}`);
       }
       results.push(margin, value);
+      if (format === 'xgboost_json') {
+        const again = await loadModel(model.toTreelite(), { format: 'treelite_checkpoint' });
+        assert.deepEqual(await again.predict(x, { output: 'margin' }), margin, `${file}: margin changed after toTreelite()`);
+        assert.deepEqual(await again.predict(x, { output: 'value' }), value, `${file}: value changed after toTreelite()`);
+      }
     }
     assert.deepEqual(results[2], results[0], 'UBJSON margin differs from JSON');
     assert.deepEqual(results[4], results[0], '2.x UBJSON margin differs from JSON');
