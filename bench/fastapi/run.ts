@@ -6,6 +6,7 @@
 // predict what scikit-learn predicts, then drives both with the same closed-loop load generators
 // and writes bench/results/fastapi-<date>.md plus an SVG box plot of the latencies.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,12 +45,33 @@ function buildLoadgen(dir: string): string {
   return exe;
 }
 
+/**
+ * One HTTP request on a fresh connection. fetch() pools keep-alive sockets, and uvicorn closes
+ * idle ones after 5 s, which a pooled socket then reports as "fetch failed" mid-benchmark.
+ */
+function request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        resolve({ ok: status >= 200 && status < 300, status, json: async () => JSON.parse(text) as unknown });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 async function waitFor(url: string, what: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
     try {
-      const r = await fetch(url);
+      const r = await request(url);
       if (r.ok) return;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 200));
@@ -150,8 +172,8 @@ async function main(): Promise<void> {
 
     // Same rows to both servers, same answers.
     const probe = jsonRows(x, F, 4);
-    const apiAns = await (await fetch(`http://127.0.0.1:${apiPort}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: probe }) })).json() as { probabilities: number[][] };
-    const larchAns = await (await fetch(`http://127.0.0.1:${httpPort}/v2/models/${MODEL}/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input__0', shape: [4, F], datatype: 'FP32', data: probe.flat() }] }) })).json() as { outputs: Array<{ data: number[] }> };
+    const apiAns = await (await request(`http://127.0.0.1:${apiPort}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: probe }) })).json() as { probabilities: number[][] };
+    const larchAns = await (await request(`http://127.0.0.1:${httpPort}/v2/models/${MODEL}/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input__0', shape: [4, F], datatype: 'FP32', data: probe.flat() }] }) })).json() as { outputs: Array<{ data: number[] }> };
     const flatApi = apiAns.probabilities.flat();
     for (let i = 0; i < flatApi.length; i++) {
       if (Math.abs(flatApi[i]! - larchAns.outputs[0]!.data[i]!) > 1e-6) throw new Error(`FastAPI and larch disagree on row ${Math.floor(i / 2)}: ${flatApi[i]} vs ${larchAns.outputs[0]!.data[i]}`);
@@ -172,7 +194,7 @@ async function main(): Promise<void> {
 
     async function larchServerMean(model: string, fn: () => Promise<LatencySummary & { non200?: number }>): Promise<[LatencySummary & { non200?: number }, number]> {
       const stat = async () => {
-        const s = await (await fetch(`http://127.0.0.1:${httpPort}/v2/models/${model}/stats`)).json() as { model_stats: Array<{ inference_stats: { success: { count: number; ns: number } } }> };
+        const s = await (await request(`http://127.0.0.1:${httpPort}/v2/models/${model}/stats`)).json() as { model_stats: Array<{ inference_stats: { success: { count: number; ns: number } } }> };
         const succ = s.model_stats[0]!.inference_stats.success;
         return { count: Number(succ.count), ns: Number(succ.ns) };
       };
@@ -193,10 +215,10 @@ async function main(): Promise<void> {
       for (const conc of CONCURRENCY) {
         const tag = `b${batch}-c${conc}`;
         // FastAPI baseline.
-        await fetch(`http://127.0.0.1:${apiPort}/stats`);
+        await request(`http://127.0.0.1:${apiPort}/stats`);
         const apiLat = path.join(work, `lat-fastapi-${tag}`);
         const api = runLoadgen(apiPort, '/predict', bodyFile(`api-${batch}`, JSON.stringify({ data: jsonRows(x, F, batch) })), conc, apiLat, ['Content-Type: application/json']);
-        const apiServer = Float64Array.from(((await (await fetch(`http://127.0.0.1:${apiPort}/stats`)).json()) as { server_us: number[] }).server_us);
+        const apiServer = Float64Array.from(((await (await request(`http://127.0.0.1:${apiPort}/stats`)).json()) as { server_us: number[] }).server_us);
         const apiSrv = summarize(apiServer, SECONDS);
         scenarios.push({ system: 'FastAPI + uvicorn', batch, concurrency: conc, client: api, serverMeanUs: apiSrv.mean_us, serverP50Us: apiSrv.p50_us, latFile: apiLat });
         log(`FastAPI ${tag}: p50 ${api.p50_us.toFixed(0)} µs, ${api.rps.toFixed(0)} req/s`);
