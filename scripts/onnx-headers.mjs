@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Finds ONNX Runtime's C headers for the native build. No npm package ships them, so we look in
 // $ORT_INCLUDE_DIR, then /usr/include/onnxruntime, then fetch Debian trixie's libonnxruntime-dev
-// (headers only, API version 21) into build/deps with a private apt state, so the system's own
+// (headers only, API version 21) into .deps/ with a private apt state, so the system's own
 // apt lists, cache and dpkg database are never touched and trixie's runtime is never installed.
 // The runtime itself is loaded at run time with dlopen (the one onnxruntime-node ships).
 //
@@ -16,7 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const depsDir = path.join(root, 'build', 'deps', 'onnxruntime-headers');
+// Outside build/: cmake-js deletes build/ when it retries a failed compile from scratch, and
+// the fetched headers must survive that.
+const depsDir = path.join(root, '.deps', 'onnxruntime-headers');
 const DEB_SUITE = 'trixie';
 const DEB_PACKAGE = 'libonnxruntime-dev';
 // The oldest C API we accept. The runtime that onnxruntime-node 1.30 ships serves API <= 23, so
