@@ -1,7 +1,8 @@
 // JSON bodies of the non-inference endpoints (KServe v2 / Triton HTTP): server and model
 // metadata, repository index and the statistics extension.
-import type { DurationStat, ModelStats, TensorSpec } from '../backends/types.js';
+import type { TensorSpec } from '../backends/types.js';
 import type { ModelMetadataView, ModelRepositoryView, RepositoryIndexEntry } from '../repository/types.js';
+import { statisticsResponse } from '../metrics/statistics.js';
 import { EXTENSIONS, SERVER_NAME, serverVersion } from './server-info.js';
 
 export function serverMetadataJson(): string {
@@ -40,34 +41,10 @@ export function indexJson(entries: readonly RepositoryIndexEntry[]): string {
   }));
 }
 
-const dur = (d: DurationStat) => ({ count: d.count, ns: d.ns });
 
-export function modelStatsObject(name: string, version: string, s: ModelStats) {
-  return {
-    name,
-    version,
-    last_inference: s.lastInference,
-    inference_count: s.inferenceCount,
-    execution_count: s.executionCount,
-    inference_stats: {
-      success: dur(s.success),
-      fail: dur(s.fail),
-      queue: dur(s.queue),
-      compute_input: dur(s.computeInput),
-      compute_infer: dur(s.computeInfer),
-      compute_output: dur(s.computeOutput),
-      cache_hit: { count: 0, ns: 0 },
-      cache_miss: { count: 0, ns: 0 },
-    },
-    batch_stats: s.batchStats.map((b) => ({
-      batch_size: b.batchSize,
-      compute_input: dur(b.computeInput),
-      compute_infer: dur(b.computeInfer),
-      compute_output: dur(b.computeOutput),
-    })),
-  };
-}
+/** Triton's statistics JSON, built in one place (lib/metrics/statistics.ts) for HTTP and gRPC. */
+export { modelStatisticsJson as modelStatsObject } from '../metrics/statistics.js';
 
 export function statisticsJson(stats: ReturnType<ModelRepositoryView['statistics']>): string {
-  return JSON.stringify({ model_stats: stats.map((s) => modelStatsObject(s.name, s.version, s.stats)) });
+  return JSON.stringify(statisticsResponse(stats));
 }
