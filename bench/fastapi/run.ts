@@ -28,6 +28,12 @@ const MODEL_NOBATCH = 'fraud_rf_nobatch';
 
 const log = (msg: string) => console.error(`[bench:fastapi] ${msg}`);
 
+/** A file of little-endian float64 values. Copies the bytes: a small Buffer may be a slice of
+ *  Node's shared pool, whose .buffer holds other data too. */
+function readF64(file: string): Float64Array {
+  return new Float64Array(new Uint8Array(readFileSync(file)).buffer);
+}
+
 function ensurePythonPackages(): void {
   const probe = spawnSync(PY, ['-c', 'import fastapi, uvicorn, sklearn, numpy'], { stdio: 'ignore' });
   if (probe.status === 0) return;
@@ -141,7 +147,7 @@ async function main(): Promise<void> {
     // Correctness before timing: larch's predictions must equal scikit-learn's predict_proba.
     const model = await loadModel(path.join(work, 'checkpoint.tl'));
     const got = await model.predict(x.subarray(0, CHECK * F));
-    const exp = new Float64Array(readFileSync(path.join(work, 'expected.f64')).buffer.slice(0));
+    const exp = readF64(path.join(work, 'expected.f64'));
     let worst = 0;
     for (let i = 0; i < exp.length; i++) worst = Math.max(worst, Math.abs(got[i]! - exp[i]!));
     if (got.length !== exp.length || worst > 1e-6) throw new Error(`larch's predictions differ from scikit-learn's (max |diff| ${worst}); refusing to time a wrong model`);
@@ -282,7 +288,7 @@ function writeReport(scenarios: Scenario[], lib: LatencySummary, features: numbe
   lines.push('', `![latency distributions](${svgName})`, '');
   writeFileSync(path.join(dir, `fastapi-${date}.md`), lines.join('\n'));
   const series: Series[] = scenarios.filter((s) => s.batch === 1 && s.concurrency === 1 && existsSync(s.latFile)).map((s) => ({
-    label: s.system, values: new Float64Array(readFileSync(s.latFile).buffer.slice(0)),
+    label: s.system, values: readF64(s.latFile),
   }));
   writeFileSync(path.join(dir, svgName), boxPlotSvg(series, 'Batch-1 request latency at concurrency 1 (this machine)'));
   console.log(lines.join('\n'));
