@@ -129,23 +129,7 @@ void Batcher::Stop() {
 void Batcher::CancelFor(const CompletionSink* sink) {
   std::vector<Request*> dropped;
   std::unique_lock<std::mutex> lock(mu_);
-  size_t w = head_;
-  for (size_t i = head_; i < reqs_.size(); ++i) {
-    if (reqs_[i]->sink.get() == sink) {
-      dropped.push_back(reqs_[i]);
-    } else {
-      views_[w] = views_[i];
-      reqs_[w] = reqs_[i];
-      ++w;
-    }
-  }
-  views_.resize(w);
-  reqs_.resize(w);
-  if (head_ == w) {
-    views_.clear();
-    reqs_.clear();
-    head_ = 0;
-  }
+  RemoveQueuedLocked([&](size_t i) { return reqs_[i]->sink.get() == sink; }, dropped);
   batch_done_.wait(lock, [&] {
     for (auto& inst : instances_)
       for (const CompletionSink* s : inst->batch_sinks)
@@ -252,23 +236,7 @@ void Batcher::PopFrontLocked(size_t n, std::vector<Request*>& out) {
 }
 
 void Batcher::TakeExpiredLocked(Clock::time_point now, std::vector<Request*>& out) {
-  size_t w = head_;
-  for (size_t i = head_; i < reqs_.size(); ++i) {
-    if (Expired(views_[i], now)) {
-      out.push_back(reqs_[i]);
-    } else {
-      views_[w] = views_[i];
-      reqs_[w] = reqs_[i];
-      ++w;
-    }
-  }
-  views_.resize(w);
-  reqs_.resize(w);
-  if (head_ == w) {
-    views_.clear();
-    reqs_.clear();
-    head_ = 0;
-  }
+  RemoveQueuedLocked([&](size_t i) { return Expired(views_[i], now); }, out);
 }
 
 void Batcher::InstanceLoop(Instance& inst) {

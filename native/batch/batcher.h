@@ -142,6 +142,28 @@ class Batcher {
   void PushLocked(Request* r);
   void PopFrontLocked(size_t n, std::vector<Request*>& out);
   void TakeExpiredLocked(Clock::time_point now, std::vector<Request*>& out);
+  // Moves every queued request whose index satisfies `remove` to `out`, keeping the others in
+  // order (caller holds mu_).
+  template <typename Pred>
+  void RemoveQueuedLocked(Pred remove, std::vector<Request*>& out) {
+    size_t w = head_;
+    for (size_t i = head_; i < reqs_.size(); ++i) {
+      if (remove(i)) {
+        out.push_back(reqs_[i]);
+      } else {
+        views_[w] = views_[i];
+        reqs_[w] = reqs_[i];
+        ++w;
+      }
+    }
+    views_.resize(w);
+    reqs_.resize(w);
+    if (head_ == w) {
+      views_.clear();
+      reqs_.clear();
+      head_ = 0;
+    }
+  }
   size_t QueuedLocked() const { return reqs_.size() - head_; }
 
   const std::string name_;
