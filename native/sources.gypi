@@ -68,6 +68,12 @@
       "native/train/to_forest.cc"
     ],
 
+    "larch_flow_sources": [
+      "native/addon/flow_binding.cc",
+      "native/common/sha256.cc",
+      "native/flow/blob_hash.cc"
+    ],
+
     "larch_end_of_lists": []
   }
 }
