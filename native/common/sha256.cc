@@ -227,6 +227,7 @@ void Sha256CompressPair(uint32_t state_a[8], const uint8_t* a, uint32_t state_b[
 Sha256::Sha256() { std::memcpy(state_, kInitialState, sizeof state_); }
 
 void Sha256::Update(const uint8_t* data, size_t size) {
+  if (size == 0) return;  // data may be null (an empty or detached buffer)
   total_ += size;
   if (buffered_ > 0) {
     const size_t take = std::min(size, kSha256BlockSize - buffered_);

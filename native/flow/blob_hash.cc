@@ -165,13 +165,14 @@ class BlobJob {
   std::atomic<bool> failed_{false};
 };
 
-void RunJob(BlobJob& job, size_t num_chunks, common::ThreadPool& pool) {
-  // A blob of one or two chunks is one unit of hashing: no point waking the pool.
-  const size_t threads = num_chunks <= 2 ? 1 : pool.NumThreads();
-  if (threads == 1) {
+void RunJob(BlobJob& job, size_t num_chunks, bool writing, common::ThreadPool& pool) {
+  // Hashing one or two chunks is one unit of work (one pair): with nothing to write at the same
+  // time there is no point waking the pool.
+  const bool one_unit = writing ? num_chunks == 0 : num_chunks <= 2;
+  if (one_unit || pool.NumThreads() == 1) {
     job.Work();
   } else {
-    pool.ParallelFor(threads, [&](size_t) { job.Work(); });
+    pool.ParallelFor(pool.NumThreads(), [&](size_t) { job.Work(); });
   }
 }
 
@@ -180,7 +181,7 @@ void RunJob(BlobJob& job, size_t num_chunks, common::ThreadPool& pool) {
 Sha256Digest BlobName(std::span<const ByteSpan> parts, common::ThreadPool& pool) {
   ChunkedBlob blob(parts);
   BlobJob job(blob, -1);
-  RunJob(job, blob.num_chunks(), pool);
+  RunJob(job, blob.num_chunks(), /*writing=*/false, pool);
   return RootOf(blob.size(), job.leaves());
 }
 
@@ -194,7 +195,7 @@ StatusOr<Sha256Digest> WriteBlobFile(const std::string& path, std::span<const By
   }
   ChunkedBlob blob(parts);
   BlobJob job(blob, fd);
-  RunJob(job, blob.num_chunks(), pool);
+  RunJob(job, blob.num_chunks(), /*writing=*/true, pool);
   int err = job.failed() ? job.error_number() : 0;
   const char* what = "write";
   if (close(fd) != 0 && err == 0) {

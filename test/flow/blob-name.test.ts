@@ -140,5 +140,10 @@ describe('native blob writer', () => {
     const again = await storage.putBlob(encodeArtifact(data.slice(), 'x').chunks);
     assert.deepEqual([again.hash, again.existed], [first.hash, true]);
     assert.deepEqual(readdirSync(path.join(storage.location, 'tmp')), [], 'the duplicate temp file was removed');
+    for (const bad of [[1, 2], 'bytes', [Buffer.alloc(2 * C), {}]]) {
+      await assert.rejects(storage.putBlob(bad as unknown as Uint8Array[]), (err: unknown) =>
+        err instanceof DatastoreError && err.code === 'INVALID_ARGUMENT');
+    }
+    assert.deepEqual(readdirSync(path.join(storage.location, 'tmp')), [], 'a refused write leaves no temp file');
   });
 });
