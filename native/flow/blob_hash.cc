@@ -1,5 +1,7 @@
 #include "flow/blob_hash.h"
 
+#include "common/sha256_x16.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -64,11 +66,31 @@ class ChunkedBlob {
     return h.Final();
   }
 
-  // Leaves 2j and 2j+1 (or 2j alone when it is the last), interleaved when both are whole
-  // chunks lying in one part each (every chunk but the first and last, usually).
-  void HashPair(size_t j, Sha256Digest* leaves) const {
-    const size_t a = 2 * j, b = a + 1;
-    if (b < num_chunks_ && ChunkSize(b) == kBlobChunkSize) {
+  // Chunks hashed per unit of work: 16 at once on the AVX-512 path, else a pair (SHA-NI
+  // interleaves two streams). Even, so pairs never straddle units.
+  static size_t UnitChunks() { return common::Sha256HasX16() ? common::kSha256Lanes : 2; }
+
+  // Leaves [u*unit, (u+1)*unit) of `leaves`, clipped to the blob.
+  void HashUnit(size_t u, size_t unit, Sha256Digest* leaves) const {
+    const size_t first = u * unit;
+    const size_t end = std::min(num_chunks_, first + unit);
+    if (unit == common::kSha256Lanes && end - first == unit && ChunkSize(end - 1) == kBlobChunkSize) {
+      const uint8_t* lanes[common::kSha256Lanes];
+      bool contiguous = true;
+      for (size_t l = 0; l < unit && contiguous; ++l) contiguous = (lanes[l] = Contiguous(first + l)) != nullptr;
+      if (contiguous) {
+        common::Sha256Of16(lanes, kBlobChunkSize, leaves + first);
+        return;
+      }
+    }
+    for (size_t a = first; a < end; a += 2) HashPair(a, end, leaves);
+  }
+
+  // Leaves a and a+1 (or a alone when a+1 == end), interleaved when both are whole chunks lying
+  // in one part each (every chunk but the first and last, usually).
+  void HashPair(size_t a, size_t end, Sha256Digest* leaves) const {
+    const size_t b = a + 1;
+    if (b < end && ChunkSize(b) == kBlobChunkSize) {
       const uint8_t* da = Contiguous(a);
       const uint8_t* db = Contiguous(b);
       if (da && db) {
@@ -77,7 +99,7 @@ class ChunkedBlob {
       }
     }
     leaves[a] = HashChunk(a);
-    if (b < num_chunks_) leaves[b] = HashChunk(b);
+    if (b < end) leaves[b] = HashChunk(b);
   }
 
  private:
@@ -101,15 +123,16 @@ Sha256Digest RootOf(size_t size, const std::vector<Sha256Digest>& leaves) {
 //
 // Writes to one file are serialised by the kernel (the inode lock), so at most one thread
 // writes at a time, chunk by chunk in file order, under write_mu_; whoever does not hold it
-// hashes the next pair of leaves. A thread keeps the write lock role while nobody else wants
+// hashes the next unit of leaves (16 or 2 chunks, see UnitChunks). A thread keeps the write lock role while nobody else wants
 // it, so on two cores one thread writes and the other hashes until one kind of work runs out,
 // then both do what is left.
 class BlobJob {
  public:
-  BlobJob(const ChunkedBlob& blob, int fd) : blob_(blob), fd_(fd), leaves_(blob.num_chunks()) {}
+  BlobJob(const ChunkedBlob& blob, int fd)
+      : blob_(blob), fd_(fd), unit_(ChunkedBlob::UnitChunks()), leaves_(blob.num_chunks()) {}
 
   void Work() {
-    const size_t num_pairs = (blob_.num_chunks() + 1) / 2;
+    const size_t num_units = (blob_.num_chunks() + unit_ - 1) / unit_;
     for (;;) {
       if (failed_.load(std::memory_order_relaxed)) return;
       if (fd_ >= 0) {
@@ -119,9 +142,9 @@ class BlobJob {
           continue;
         }
       }
-      const size_t pair = next_pair_.fetch_add(1, std::memory_order_relaxed);
-      if (pair < num_pairs) {
-        blob_.HashPair(pair, leaves_.data());
+      const size_t unit = next_unit_.fetch_add(1, std::memory_order_relaxed);
+      if (unit < num_units) {
+        blob_.HashUnit(unit, unit_, leaves_.data());
         continue;
       }
       if (fd_ < 0) return;
@@ -157,8 +180,9 @@ class BlobJob {
 
   const ChunkedBlob& blob_;
   const int fd_;
+  const size_t unit_;                 // chunks per hashing unit (ChunkedBlob::UnitChunks)
   std::vector<Sha256Digest> leaves_;  // leaf i is written by exactly one thread
-  std::atomic<size_t> next_pair_{0};
+  std::atomic<size_t> next_unit_{0};
   std::mutex write_mu_;
   size_t next_write_ = 0;   // guarded by write_mu_
   int error_number_ = 0;    // guarded by write_mu_; read after the job
@@ -166,8 +190,8 @@ class BlobJob {
 };
 
 void RunJob(BlobJob& job, size_t num_chunks, bool writing, common::ThreadPool& pool) {
-  // Hashing one or two chunks is one unit of work (one pair): with nothing to write at the same
-  // time there is no point waking the pool.
+  // Hashing one or two chunks is one piece of work: with nothing to write at the same time
+  // there is no point waking the pool.
   const bool one_unit = writing ? num_chunks == 0 : num_chunks <= 2;
   if (one_unit || pool.NumThreads() == 1) {
     job.Work();
