@@ -60,30 +60,55 @@ class ChunkedBlob {
     return pieces == 1 ? only : nullptr;
   }
 
+  // The chunk's bytes when it is a whole chunk (kBlobChunkSize bytes) in one part, else nullptr.
+  const uint8_t* WholeContiguous(size_t i) const {
+    return ChunkSize(i) == kBlobChunkSize ? Contiguous(i) : nullptr;
+  }
+
   Sha256Digest HashChunk(size_t i) const {
     Sha256 h;
     ForEachPiece(i, [&](const uint8_t* d, size_t n, size_t) { h.Update(d, n); return true; });
     return h.Final();
   }
 
-  // Chunks hashed per unit of work: 16 at once on the AVX-512 path, else a pair (SHA-NI
-  // interleaves two streams). Even, so pairs never straddle units.
-  static size_t UnitChunks() { return common::Sha256HasX16() ? common::kSha256Lanes : 2; }
+  // Hashing is split into units: first groups of 16 chunks for the AVX-512 path (when the CPU
+  // has it), then pairs of chunks (SHA-NI interleaves two streams) for the rest, so a blob
+  // smaller than a group still spreads over the threads.
+  size_t NumGroups(bool x16) const { return x16 ? num_chunks_ / common::kSha256Lanes : 0; }
+  size_t NumUnits(bool x16) const {
+    const size_t rest = num_chunks_ - NumGroups(x16) * common::kSha256Lanes;
+    return NumGroups(x16) + (rest + 1) / 2;
+  }
 
-  // Leaves [u*unit, (u+1)*unit) of `leaves`, clipped to the blob.
-  void HashUnit(size_t u, size_t unit, Sha256Digest* leaves) const {
-    const size_t first = u * unit;
-    const size_t end = std::min(num_chunks_, first + unit);
-    if (unit == common::kSha256Lanes && end - first == unit && ChunkSize(end - 1) == kBlobChunkSize) {
-      const uint8_t* lanes[common::kSha256Lanes];
-      bool contiguous = true;
-      for (size_t l = 0; l < unit && contiguous; ++l) contiguous = (lanes[l] = Contiguous(first + l)) != nullptr;
-      if (contiguous) {
-        common::Sha256Of16(lanes, kBlobChunkSize, leaves + first);
-        return;
-      }
+  void HashUnit(size_t u, bool x16, Sha256Digest* leaves) const {
+    const size_t groups = NumGroups(x16);
+    if (u >= groups) {
+      const size_t a = groups * common::kSha256Lanes + 2 * (u - groups);
+      HashPair(a, std::min(num_chunks_, a + 2), leaves);
+      return;
     }
-    for (size_t a = first; a < end; a += 2) HashPair(a, end, leaves);
+    // A chunk that spans parts (the envelope header and the payload's start, typically) or is
+    // short (the blob's last) cannot be a lane: its lane hashes a stand-in (another chunk of the
+    // group) and the chunk itself is then hashed on its own, so one odd chunk does not push 15
+    // others off the wide path.
+    const size_t first = u * common::kSha256Lanes;
+    const uint8_t* lanes[common::kSha256Lanes];
+    const uint8_t* stand_in = nullptr;
+    for (size_t l = 0; l < common::kSha256Lanes; ++l) {
+      lanes[l] = WholeContiguous(first + l);
+      if (lanes[l] && !stand_in) stand_in = lanes[l];
+    }
+    if (!stand_in) {  // every chunk is split: nothing to gain from the wide path
+      for (size_t a = first; a < first + common::kSha256Lanes; a += 2) HashPair(a, first + common::kSha256Lanes, leaves);
+      return;
+    }
+    for (const uint8_t*& lane : lanes) {
+      if (!lane) lane = stand_in;
+    }
+    common::Sha256Of16(lanes, kBlobChunkSize, leaves + first);
+    for (size_t l = 0; l < common::kSha256Lanes; ++l) {
+      if (!WholeContiguous(first + l)) leaves[first + l] = HashChunk(first + l);
+    }
   }
 
   // Leaves a and a+1 (or a alone when a+1 == end), interleaved when both are whole chunks lying
@@ -123,16 +148,16 @@ Sha256Digest RootOf(size_t size, const std::vector<Sha256Digest>& leaves) {
 //
 // Writes to one file are serialised by the kernel (the inode lock), so at most one thread
 // writes at a time, chunk by chunk in file order, under write_mu_; whoever does not hold it
-// hashes the next unit of leaves (16 or 2 chunks, see UnitChunks). A thread keeps the write lock role while nobody else wants
+// hashes the next unit of leaves (16 or 2 chunks, see HashUnit). A thread keeps the write lock role while nobody else wants
 // it, so on two cores one thread writes and the other hashes until one kind of work runs out,
 // then both do what is left.
 class BlobJob {
  public:
   BlobJob(const ChunkedBlob& blob, int fd)
-      : blob_(blob), fd_(fd), unit_(ChunkedBlob::UnitChunks()), leaves_(blob.num_chunks()) {}
+      : blob_(blob), fd_(fd), x16_(common::Sha256HasX16()), leaves_(blob.num_chunks()) {}
 
   void Work() {
-    const size_t num_units = (blob_.num_chunks() + unit_ - 1) / unit_;
+    const size_t num_units = blob_.NumUnits(x16_);
     for (;;) {
       if (failed_.load(std::memory_order_relaxed)) return;
       if (fd_ >= 0) {
@@ -144,7 +169,7 @@ class BlobJob {
       }
       const size_t unit = next_unit_.fetch_add(1, std::memory_order_relaxed);
       if (unit < num_units) {
-        blob_.HashUnit(unit, unit_, leaves_.data());
+        blob_.HashUnit(unit, x16_, leaves_.data());
         continue;
       }
       if (fd_ < 0) return;
@@ -180,7 +205,7 @@ class BlobJob {
 
   const ChunkedBlob& blob_;
   const int fd_;
-  const size_t unit_;                 // chunks per hashing unit (ChunkedBlob::UnitChunks)
+  const bool x16_;                    // hash groups of 16 leaves with AVX-512 (decided once per job)
   std::vector<Sha256Digest> leaves_;  // leaf i is written by exactly one thread
   std::atomic<size_t> next_unit_{0};
   std::mutex write_mu_;
