@@ -27,6 +27,12 @@ export interface BatchConfig {
   allowTimeoutOverride?: boolean;
   /** instance_group count: native threads forming and running batches. */
   instanceCount?: number;
+  /**
+   * Requests of at most this many rows run synchronously on the calling thread when the model is
+   * idle (nothing queued or running), instead of hopping to an instance thread and back; 0 or
+   * absent: never. Only for runners whose rows are cheap: the calling thread's event loop waits.
+   */
+  inlineMaxRows?: number;
 }
 
 /** Which native runner computes the batches, plus its options (e.g. a forest model handle). */
@@ -50,7 +56,8 @@ type Owned = [slot: number, output: number, data: ArrayBuffer, shape: number[]];
 type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined) => void;
 
 interface NativeBatchHandle {
-  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): void;
+  /** true: ran at once on this thread (outputs filled); false: queued, onComplete reports it. */
+  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): boolean;
   stats(): ModelStats;
   describe(): { id: string; name: string; maxBatchSize: number; inputs: TensorSpec[]; outputs: TensorSpec[] };
   unload(): void;
@@ -137,7 +144,10 @@ export class BatchedModel {
 
   /**
    * Queues one request. Inputs are matched by name; each is [rows, ...dims] when the model
-   * batches. Resolves with every output (or those named in `outputs`), rows first.
+   * batches. Resolves with every output (or those named in `outputs`), rows first. When the
+   * model is idle (nothing queued or running) and the request has at most config.inlineMaxRows
+   * rows, it runs synchronously on this thread before infer() returns, as the batcher would have
+   * started it at once anyway: no hop to an instance thread and back.
    */
   infer(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Promise<Tensor[]> {
     const handle = this.#handle;
@@ -167,14 +177,18 @@ export class BatchedModel {
       return Promise.reject(toLarchError(err));
     }
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
+    let ranInline: boolean;
+    try {
+      ranInline = handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
+    } catch (err) {
+      this.#freeSlots.push(slot);
+      return Promise.reject(toLarchError(err));
+    }
+    if (ranInline) {  // the model was idle: it ran on this thread, the outputs are filled
+      this.#freeSlots.push(slot);
+      return Promise.resolve(options.outputs ? outputs.filter((o) => options.outputs!.includes(o.name)) : outputs);
+    }
     return new Promise<Tensor[]>((resolve, reject) => {
-      try {
-        handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
-      } catch (err) {
-        this.#freeSlots.push(slot);
-        reject(toLarchError(err));
-        return;
-      }
       this.#pending[slot] = { resolve, reject, inputs, outputs, wanted: options.outputs };
       this.#inFlight++;
     });
