@@ -9,6 +9,7 @@
 // Outputs with a variable (-1) dim cannot be sized here: native code fills its own buffer and
 // hands the data and shape back with the completion.
 import { addon } from '../native.js';
+import { pooledArray } from './pooled.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import type { DataType, ModelStats, Tensor, TensorData, TensorSpec } from './types.js';
 
@@ -80,6 +81,8 @@ const dtypeCode: Partial<Record<DataType, number>> = {
 type TypedArrayCtor = {
   new (length: number): Exclude<TensorData, Buffer[]>;
   new (buffer: ArrayBuffer): Exclude<TensorData, Buffer[]>;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): Exclude<TensorData, Buffer[]>;
+  BYTES_PER_ELEMENT: number;
 };
 const arrayOf: Partial<Record<DataType, TypedArrayCtor>> = {
   BOOL: Uint8Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array,
@@ -250,7 +253,7 @@ export class BatchedModel {
       if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
       const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
       const n = shape.includes(-1) ? 0 : shape.reduce((a, d) => a * d, 1);
-      return { name: spec.name, datatype: spec.datatype, shape, data: new Ctor(n) };
+      return { name: spec.name, datatype: spec.datatype, shape, data: pooledArray(Ctor, n) };
     });
   }
 

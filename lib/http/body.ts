@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { invalidArgument, LarchError } from '../protocol/errors.js';
 import type { Exchange } from './exchange.js';
+import { pooledBody } from '../backends/pooled.js';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -28,7 +29,7 @@ export function readRawBody(ex: Exchange, limit: number, alignPad: number): Prom
       return;
     }
     if (declared !== undefined && declared > limit) { reject(tooLarge(declared, limit)); return; }
-    let buf = allocAligned(declared ?? 16384, alignPad);
+    let buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
     let off = 0;
     let failed = false;
     ex.onAbort(() => reject(new LarchError('CANCELLED', 'client closed the connection')));

@@ -82,6 +82,8 @@ describe('JSON values', () => {
     assert.equal(doc.s, 'say "NaN" -Infinity');
     assert.deepEqual(doc.t, ['Infinity']);
     assert.ok(Number.isNaN((fromJsonData('FP32', doc.v, 1, 'v') as Float32Array)[0]!));
+    const bare = parseJsonText('{"d":[NaN,-Infinity,Infinity,1.5,[NaN]],"n":"x"}') as { d: unknown[] };
+    assert.deepEqual(Array.from(fromJsonData('FP64', bare.d, 5, 'd') as Float64Array), [NaN, -Infinity, Infinity, 1.5, NaN]);
     for (const bad of ['[NaNx]', '{"a":NaN', '[1,]', '{"s":"NaN]', '[Infinit]']) assert.throws(() => parseJsonText(bad), SyntaxError, bad);
   });
 });
