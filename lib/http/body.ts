@@ -79,7 +79,8 @@ export async function decodeBody(body: Buffer, encoding: string, limit: number):
   }
 }
 
-export async function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
-  const raw = await readRawBody(ex, limit, ex.head.contentEncoding ? 0 : alignPad);
-  return decodeBody(raw, ex.head.contentEncoding, limit);
+export function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
+  const encoding = ex.head.contentEncoding;
+  if (encoding === '' || encoding === 'identity') return readRawBody(ex, limit, alignPad);  // the common case: one promise
+  return readRawBody(ex, limit, 0).then((raw) => decodeBody(raw, encoding, limit));
 }
