@@ -5,7 +5,8 @@
       "target_name": "larch",
       "sources": [
         "<@(larch_addon_sources)", "<@(larch_forest_sources)", "<@(larch_batch_sources)",
-        "<@(larch_onnx_sources)", "<@(larch_train_sources)"
+        "<@(larch_onnx_sources)", "<@(larch_train_sources)",
+        "<@(larch_flow_sources)"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native",
                        "<!@(node scripts/onnx-headers.mjs --gyp-include)"],

@@ -10,6 +10,7 @@
       "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
       "native/forest/compile.cc",
+      "native/forest/complete_layout.cc",
       "native/forest/document.cc",
       "native/forest/forest_ir.cc",
       "native/forest/json_reader.cc",
@@ -65,6 +66,12 @@
       "native/train/rf_tree.cc",
       "native/train/synthetic.cc",
       "native/train/to_forest.cc"
+    ],
+
+    "larch_flow_sources": [
+      "native/addon/flow_binding.cc",
+      "native/common/sha256.cc",
+      "native/flow/blob_hash.cc"
     ],
 
     "larch_end_of_lists": []

@@ -145,7 +145,7 @@ function printText(r: Report): void {
   }
   if (r.task) {
     console.log(`task ${r.task.pathspec} artifacts:`);
-    for (const a of r.task.artifacts) console.log(`  ${a.name.padEnd(14)} ${a.type.padEnd(14)} ${fmtBytes(a.size).padStart(10)}  sha256 ${a.hash.slice(0, 16)}…`);
+    for (const a of r.task.artifacts) console.log(`  ${a.name.padEnd(14)} ${a.type.padEnd(14)} ${fmtBytes(a.size).padStart(10)}  blob ${a.hash.slice(0, 16)}…`);
   }
   if (r.data.length) {
     console.log(`training data: sha256 ${r.dataHash}${ok(r.dataHashMatches)}`);

@@ -2,11 +2,11 @@
 // reused by hash) and kill -9 of a worker in the middle of an artifact write (the datastore stays
 // readable and consistent, and the run can be resumed).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Run, resumeFlow, runFlow, type RunEvent } from '../../lib/flow/index.js';
+import { blobName } from '../../lib/flow/datastore/index.js';
 import { flowFile, tempDir } from './helpers.js';
 
 const tmp = tempDir('resume');
@@ -19,7 +19,7 @@ function allBlobsIntact(root: string): number {
   const blobs = path.join(root, 'blobs');
   for (const dir of readdirSync(blobs)) {
     for (const name of readdirSync(path.join(blobs, dir))) {
-      const hash = createHash('sha256').update(readFileSync(path.join(blobs, dir, name))).digest('hex');
+      const hash = blobName([readFileSync(path.join(blobs, dir, name))]);
       assert.equal(hash, name, `blob ${name} holds exactly the bytes it is named after`);
       n++;
     }

@@ -4,6 +4,7 @@ import { LocalStorage } from './local-storage.js';
 
 export * from './storage.js';
 export * from './layout.js';
+export * from './blob-name.js';
 export * from './envelope.js';
 export * from './task-store.js';
 export * from './run-store.js';

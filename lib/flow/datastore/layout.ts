@@ -1,6 +1,6 @@
 // Keys of the datastore layout, relative to the root (default `.larch/` in the working directory).
 //
-//   blobs/<h0h1>/<sha256>                       artifact envelopes (schemas/artifact.fbs), write-once
+//   blobs/<h0h1>/<name>                         artifact envelopes (schemas/artifact.fbs), write-once
 //   tmp/                                        temp files of in-flight atomic writes (safe to delete
 //                                               when no run is active)
 //   runs/<Flow>/<runId>/run.json                run metadata: params, tags, status, origin run
@@ -9,13 +9,24 @@
 //   runs/<Flow>/<runId>/<step>/<taskId>/attempt-<n>.json     status of attempt n (0-based)
 //   runs/<Flow>/<runId>/<step>/<taskId>/attempt-<n>.stdout   captured output of attempt n
 //   runs/<Flow>/<runId>/<step>/<taskId>/attempt-<n>.stderr
+//
+// A blob's <name> (64 lower-case hex digits; <h0h1> is its first two) is its blob name, version 1,
+// a SHA-256 tree hash computed by blob-name.ts (the one implementation). For the n bytes of the
+// file split into k = ceil(n / 1 MiB) chunks of 1 MiB (the last one shorter; none when n = 0):
+//
+//   leaf_i = SHA-256(chunk_i)
+//   name   = SHA-256("larch-blob-v1" 0x00 || n as u64 little-endian || leaf_0 || ... || leaf_{k-1})
+//
+// It is NOT the plain sha256sum of the file: the leaves are hashed in parallel while the file is
+// written (a plain SHA-256 is sequential and slower than the write). The README shows how to
+// recompute it with any SHA-256.
 import { DatastoreError } from '../errors.js';
 
-const kSha256 = /^[0-9a-f]{64}$/;
+const kBlobNamePattern = /^[0-9a-f]{64}$/;
 const kName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function blobKey(hash: string): string {
-  if (!kSha256.test(hash)) throw new DatastoreError('INVALID_ARGUMENT', `"${hash}" is not a sha256 blob hash`);
+  if (!kBlobNamePattern.test(hash)) throw new DatastoreError('INVALID_ARGUMENT', `"${hash}" is not a blob name (64 lower-case hex digits)`);
   return `blobs/${hash.slice(0, 2)}/${hash}`;
 }
 

@@ -5,18 +5,21 @@
 // leaves at worst an orphaned temp file, never a truncated blob or metadata file. Writes are not
 // fsync'ed: they survive a process crash, not a power loss.
 //
-// Blob writes of large payloads overlap hashing with writing: the temp file is written by libuv's
-// thread pool while this thread computes the sha256 of the same (read-only) bytes; the file is
-// renamed to blobs/<h0h1>/<sha256> once both finish, or dropped when that blob already exists.
-import { createHash, randomBytes } from 'node:crypto';
+// Blobs are named by their blob name (blob-name.ts: a SHA-256 tree hash over 1 MiB chunks).
+// Large payloads are written and named in one native call (writeBlobFile): one thread writes the
+// temp file chunk by chunk while the others hash chunks of the same (read-only) bytes; the file
+// is renamed to blobs/<h0h1>/<name> once both finish, or dropped when that blob already exists.
+// Small payloads are named first, and not written at all when the blob exists.
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatastoreError } from '../errors.js';
+import { blobName, writeBlobFile } from './blob-name.js';
 import { blobKey } from './layout.js';
 import type { BlobInfo, LogSink, SyncReadableStorage } from './storage.js';
 
-/** Below this size, hash first and skip the write entirely when the blob exists. */
+/** Below this size (one leaf of the blob name), name first and skip the write when the blob exists. */
 const kOverlapThreshold = 1 << 20;
 
 export class LocalStorage implements SyncReadableStorage {
@@ -44,7 +47,7 @@ export class LocalStorage implements SyncReadableStorage {
   async putBlob(chunks: readonly Uint8Array[]): Promise<BlobInfo> {
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);
     if (size < kOverlapThreshold) {
-      const hash = sha256(chunks);
+      const hash = blobName(chunks);
       const dest = this.#path(blobKey(hash));
       if (existsSync(dest)) return { hash, size, existed: true };
       const tmp = await this.#tempFile();
@@ -52,19 +55,7 @@ export class LocalStorage implements SyncReadableStorage {
       return this.#publishBlob(tmp, dest, hash, size);
     }
     const tmp = await this.#tempFile();
-    const fh = await open(tmp, 'wx');
-    let hash: string;
-    try {
-      const writing = writeAll(fh, chunks);
-      // Runs on this thread while the thread pool writes the same bytes (read-only on both sides).
-      hash = sha256(chunks);
-      await writing;
-    } catch (err) {
-      await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw err;
-    }
-    await fh.close();
+    const hash = await writeBlobFile(tmp, chunks);   // removes tmp itself when it fails
     return this.#publishBlob(tmp, this.#path(blobKey(hash)), hash, size);
   }
 
@@ -166,24 +157,6 @@ export class LocalStorage implements SyncReadableStorage {
   /** Makes sure the root exists (so a first run can allocate IDs). */
   ensureRoot(): void {
     mkdirSync(this.location, { recursive: true });
-  }
-}
-
-function sha256(chunks: readonly Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const c of chunks) h.update(c);
-  return h.digest('hex');
-}
-
-async function writeAll(fh: import('node:fs/promises').FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
-  let position = 0;
-  for (const chunk of chunks) {
-    let done = 0;
-    while (done < chunk.byteLength) {
-      const { bytesWritten } = await fh.write(chunk, done, chunk.byteLength - done, position);
-      done += bytesWritten;
-      position += bytesWritten;
-    }
   }
 }
 

@@ -4,11 +4,13 @@
 // Guarantees every implementation must give:
 // - putBlob and putObject are atomic: a reader sees the old state or the complete new bytes, never
 //   a prefix, even if the writer is killed mid-write (local: temp file + rename).
-// - Blobs are content-addressed by the sha256 of their bytes and written once: storing bytes that
-//   are already present does not rewrite them.
+// - Blobs are content-addressed by their blob name (blob-name.ts: SHA-256 over 1 MiB leaves,
+//   `SHA-256("larch-blob-v1" 0x00 || u64le size || SHA-256(chunk_0) || ...)`) and written once:
+//   storing bytes that are already present does not rewrite them. Another backend must name
+//   blobs with blobName() (or writeBlobFile()) so that every store agrees on names.
 
 export interface BlobInfo {
-  /** Lower-case hex sha256 of the blob bytes. */
+  /** The blob name of the bytes (blob-name.ts), 64 lower-case hex digits. */
   hash: string;
   size: number;
   /** True when the blob was already stored (nothing was written). */
@@ -24,7 +26,7 @@ export interface LogSink {
 export interface Storage {
   /** A human-readable location, e.g. the local root directory. */
   readonly location: string;
-  /** Stores the concatenation of `chunks` under its sha256. */
+  /** Stores the concatenation of `chunks` under its blob name. */
   putBlob(chunks: readonly Uint8Array[]): Promise<BlobInfo>;
   /** The bytes of a blob in one buffer owned by the caller (views into it are safe). */
   getBlob(hash: string): Promise<Uint8Array>;
