@@ -10,6 +10,7 @@
       "native/addon/forest_binding.cc",
       "native/common/thread_pool.cc",
       "native/forest/compile.cc",
+      "native/forest/complete_layout.cc",
       "native/forest/document.cc",
       "native/forest/forest_ir.cc",
       "native/forest/json_reader.cc",

@@ -15,6 +15,8 @@ export interface ForestInfo {
   numTree: number;
   numClass: number;
   numTarget: number;
+  /** Layout single-row predictions walk: 'complete' (pointer-free, shallow numerical forests) or 'packed'. */
+  singleRowLayout: 'complete' | 'packed';
 }
 
 /** 0 value, 1 margin, 2 class (native OutputKind). */

@@ -358,8 +358,10 @@ StatusOr<std::unique_ptr<const CompiledForest>> CompiledForest::Compile(const Fo
   c->float64 = forest.value_type == ValueType::kFloat64;
   if (c->float64) {
     RETURN_IF_ERROR(PackForest(forest, &c->f64));
+    BuildCompleteTrees(c->f64, forest.num_feature, &c->f64.complete);
   } else {
     RETURN_IF_ERROR(PackForest(forest, &c->f32));
+    BuildCompleteTrees(c->f32, forest.num_feature, &c->f32.complete);
   }
   return std::unique_ptr<const CompiledForest>(std::move(c));
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "forest/complete_layout.h"
 #include "forest/forest_ir.h"
 
 namespace larch::forest {
@@ -86,6 +87,8 @@ struct CompiledTrees {
   bool has_categorical = false;
   bool has_special = false;            // special nodes or linear leaves: general instantiation
   bool has_leaf_vectors = false;
+  // The pointer-free copy for the single-row path (complete_layout.h), when the forest qualifies.
+  CompleteTrees<T> complete;
 };
 
 // What the evaluator needs besides the nodes: output geometry and finishing steps.

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "forest/compile.h"
+#include "forest/evaluate_complete.h"
 
 namespace larch::forest {
 
@@ -123,7 +124,8 @@ inline constexpr size_t kLanes = 8;
 
 template <typename T>
 void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
-                       size_t num_feature, T* __restrict acc, size_t num_slots) {
+                       size_t num_feature, T* __restrict acc, size_t num_slots,
+                       T* __restrict expanded) {
   const PackedNode<T>* nodes = c.nodes.data();
   const size_t num_tree = c.root.size();
   const size_t lane_rows = n_rows - n_rows % kLanes;
@@ -143,11 +145,17 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
       }
     }
   }
-  // Remaining rows (all of them for small batches): lanes are consecutive trees.
+  // Remaining rows (all of them for small batches): the complete layout when the forest has
+  // one, else lanes are consecutive trees of the packed layout.
   const size_t lane_trees = num_tree - num_tree % kLanes;
   for (size_t r = lane_rows; r < n_rows; ++r) {
     const T* x = rows + r * num_feature;
     T* a = acc + r * num_slots;
+    if (c.complete.usable) {
+      ExpandRow(x, num_feature, expanded);
+      EvaluateRowComplete(c.complete, expanded, a);
+      continue;
+    }
     for (size_t t = 0; t < lane_trees; t += kLanes) {
       const PackedNode<T>* p[kLanes];
       uint32_t depth = 0;
@@ -168,11 +176,12 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
 
 // Categorical and general instantiations: one traversal at a time, with the node kinds checked.
 // acc: n_rows * num_slots accumulators, already zeroed. rows: n_rows * num_feature values.
+// expanded: scratch for one expanded row (2 * num_feature values; complete layout only).
 template <typename T, bool kCategorical, bool kGeneral>
 void EvaluateBlock(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
-                   size_t num_feature, T* __restrict acc, size_t num_slots) {
+                   size_t num_feature, T* __restrict acc, size_t num_slots, T* __restrict expanded) {
   if constexpr (!kCategorical && !kGeneral) {
-    EvaluateBlockFast(c, rows, n_rows, num_feature, acc, num_slots);
+    EvaluateBlockFast(c, rows, n_rows, num_feature, acc, num_slots, expanded);
     return;
   }
   const PackedNode<T>* nodes = c.nodes.data();

@@ -23,7 +23,7 @@ namespace {
 constexpr size_t kBlockRows = 64;
 
 template <typename T>
-using BlockFn = void (*)(const CompiledTrees<T>&, const T*, size_t, size_t, T*, size_t);
+using BlockFn = void (*)(const CompiledTrees<T>&, const T*, size_t, size_t, T*, size_t, T*);
 
 // The instantiation for this forest, picked once per batch.
 template <typename T>
@@ -39,6 +39,7 @@ template <typename T>
 struct Scratch {
   std::vector<T> rows;
   std::vector<T> acc;
+  std::vector<T> expanded;  // one row, NaN expanded for the complete layout
 };
 
 template <typename T>
@@ -106,7 +107,8 @@ void RunBatch(const CompiledTrees<T>& c, const OutputPlan& p, const In* rows, si
     }
     if (s.acc.size() < nr * slots) s.acc.resize(kBlockRows * slots);
     std::fill_n(s.acc.data(), nr * slots, T(0));
-    kernel(c, x, nr, nf, s.acc.data(), slots);
+    if (s.expanded.size() < 2 * nf) s.expanded.resize(2 * nf);
+    kernel(c, x, nr, nf, s.acc.data(), slots, s.expanded.data());
     for (size_t r = 0; r < nr; ++r) {
       FinishRow(p, kind, s.acc.data() + r * slots, out + (r0 + r) * out_per_row);
     }
@@ -143,6 +145,10 @@ size_t Predictor::OutputsPerRow(OutputKind kind) const {
     return static_cast<size_t>(p.num_target);
   }
   return static_cast<size_t>(p.NumSlots());
+}
+
+bool Predictor::UsesCompleteLayout() const {
+  return compiled_->float64 ? compiled_->f64.complete.usable : compiled_->f32.complete.usable;
 }
 
 std::string_view Predictor::TaskName() const {

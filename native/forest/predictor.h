@@ -66,6 +66,10 @@ class Predictor {
   Status Predict(const double* rows, size_t n_rows, OutputKind kind, void* out,
                  common::ThreadPool* pool) const;
 
+  // Whether single rows (and the rows of a batch left over after its blocks of 8) walk the
+  // pointer-free complete layout (complete_layout.h) rather than the packed one.
+  bool UsesCompleteLayout() const;
+
   // The IR the predictor was compiled from (for toTreelite and introspection).
   const Forest& ir() const { return forest_; }
   // 'binary' | 'regression' | 'multiclass' | 'ranking' | 'isolation_forest'.

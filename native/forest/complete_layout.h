@@ -1,0 +1,62 @@
+// The complete ("implicit") layout: a second, pointer-free copy of shallow numerical forests,
+// built from the packed layout (compile.h) for the latency path (evaluate_complete.h).
+//
+// Trees are cut into lockstep groups of kCompleteGroup consecutive trees; every tree of a group
+// is padded to the group's depth D into a perfect binary tree stored in heap order:
+//
+//   nodes: 2^D - 1 CompleteNode records, node i's children are 2i+1 (near) and 2i+2 (distant)
+//   leaves: 2^D values; the walk ends at node index i in [2^D - 1, 2^(D+1) - 1), leaf i - (2^D - 1)
+//
+// so a traversal is exactly D steps of `i = 2i + 1 + (xr[feature] >= threshold)`: no child
+// offsets, no leaf test, no loop-exit branch. A leaf of the original tree above depth D is
+// repeated over all 2^(D-d) leaf slots below it; the padding nodes on the way there read
+// feature 0 and may go either way.
+//
+// Missing values cost nothing at evaluation time: the row is first expanded to 2 * num_feature
+// values, xr[f] = x[f] with NaN -> -inf and xr[nf + f] = x[f] with NaN -> +inf, and a node whose
+// default child is the distant one reads xr[nf + f] (feature field = nf + f). Then NaN satisfies
+// `>= threshold` exactly when the default is distant: +inf >= any threshold, and -inf >= t is
+// false for every t > -inf. A node with threshold -inf whose default is near would break this,
+// so such forests (and deep, categorical, special or leaf-vector ones) keep the packed layout.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace larch::forest {
+
+template <typename T>
+struct CompiledTrees;  // compile.h, which includes this header
+
+// Trees walked in lockstep by the single-row kernel: enough independent load chains to hide
+// L1/L2 latency, few enough to keep every index in a register.
+inline constexpr uint32_t kCompleteGroup = 16;
+// Deeper groups would pad too much (2^D nodes per tree); they keep the packed layout.
+inline constexpr uint32_t kCompleteMaxDepth = 12;
+
+template <typename T>
+struct CompleteNode {
+  T threshold;
+  uint32_t feature;  // index into the expanded row: f, or num_feature + f if NaN goes distant
+};
+
+template <typename T>
+struct CompleteTrees {
+  bool usable = false;
+  std::vector<CompleteNode<T>> nodes;
+  std::vector<T> leaves;
+  std::vector<uint32_t> node_begin;   // per tree: its first node in `nodes`
+  std::vector<uint32_t> leaf_begin;   // per tree: its first leaf in `leaves`
+  std::vector<uint32_t> slot;         // per tree: the accumulator slot its leaves go to
+  std::vector<uint32_t> group_depth;  // per group of kCompleteGroup trees: D
+};
+
+// Fills c->complete when the forest qualifies (see above); leaves it unusable otherwise.
+// Padding is bounded: the layout may hold at most 8x the packed node count (plus a small floor).
+template <typename T>
+void BuildCompleteTrees(const CompiledTrees<T>& packed, int32_t num_feature, CompleteTrees<T>* out);
+
+extern template void BuildCompleteTrees<float>(const CompiledTrees<float>&, int32_t, CompleteTrees<float>*);
+extern template void BuildCompleteTrees<double>(const CompiledTrees<double>&, int32_t, CompleteTrees<double>*);
+
+}  // namespace larch::forest

@@ -1,0 +1,169 @@
+// The single-row path (native/forest/evaluate_complete.h: the pointer-free complete layout with
+// NaN expanded into the row) against the packed-layout path a 64-row batch takes: every row
+// predicted on its own must equal, bit for bit, the same row predicted inside the batch, on every
+// fixture model (with NaN injected), and on hand-built forests whose expected margins are worked
+// out here by a plain tree walk. Also: which forests the complete layout accepts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadModel, type Model, type OutputKind } from '../../lib/index.js';
+import { forestNative } from '../../lib/forest/native-forest.js';
+import { nativeHandleOf } from '../../lib/forest/model.js';
+import { FIXTURES, manifestCases, readArray } from './fixtures.js';
+import { buildCheckpoint, type TestForest, type TestNode } from './tl-builder.js';
+
+const BATCH = 64;  // a multiple of 8: the whole batch takes the packed kernel's row lanes
+
+const layoutOf = (m: Model) => forestNative.forestInfo(nativeHandleOf(m)).singleRowLayout;
+
+// Rows predicted one at a time must equal the same rows predicted as one batch.
+function assertRowsMatchBatch(model: Model, X: Float32Array | Float64Array, output: OutputKind, what: string) {
+  const nf = model.numFeature;
+  const rows = X.length / nf;
+  const batch = model.predictSync(X, { output });
+  const per = batch.length / rows;
+  for (let r = 0; r < rows; r++) {
+    const one = model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output });
+    for (let k = 0; k < per; k++) {
+      const a = one[k]!, b = batch[r * per + k]!;
+      if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) {
+        assert.fail(`${what}: row ${r} output ${k}: alone ${a}, in the batch ${b}`);
+      }
+    }
+  }
+}
+
+// BATCH rows cycled from the fixture input, with NaN in a different feature of every third row
+// and one row entirely missing.
+function rowsWithNaN(input: Float32Array, nf: number): Float32Array {
+  const have = input.length / nf;
+  const X = new Float32Array(BATCH * nf);
+  for (let r = 0; r < BATCH; r++) X.set(input.subarray((r % have) * nf, (r % have + 1) * nf), r * nf);
+  for (let r = 0; r < BATCH; r += 3) X[r * nf + ((r * 7) % nf)] = NaN;
+  X.fill(NaN, 5 * nf, 6 * nf);
+  return X;
+}
+
+test('every fixture model: each row alone equals the row inside a batch (NaN, float32/float64 input)', async () => {
+  const seen = new Set<string>();
+  const layouts = { complete: 0, packed: 0 };
+  for (const c of manifestCases().filter((k) => k.library !== 'onnx')) {
+    if (seen.has(c.model_file)) continue;
+    seen.add(c.model_file);
+    const model = await loadModel(path.join(FIXTURES, c.model_file));
+    layouts[layoutOf(model)]++;
+    const X = rowsWithNaN(readArray(c.input_file) as Float32Array, model.numFeature);
+    const outputs: OutputKind[] = ['margin', 'value'];
+    if (model.task === 'binary' || model.task === 'multiclass') outputs.push('class');
+    for (const output of outputs) {
+      assertRowsMatchBatch(model, X, output, `${c.model_file} ${output} f32`);
+      assertRowsMatchBatch(model, Float64Array.from(X), output, `${c.model_file} ${output} f64`);
+    }
+  }
+  // The fixtures hold both kinds: shallow numerical forests and categorical / deep / vector ones.
+  assert.ok(layouts.complete >= 5, `complete layout used by ${layouts.complete} fixture models`);
+  assert.ok(layouts.packed >= 1, `packed layout used by ${layouts.packed} fixture models`);
+});
+
+// A deterministic pseudo-random generator, so a failure reproduces.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+// A random tree of '<' splits: depth at most maxDepth, leaves at random depths.
+function randomTree(next: () => number, nf: number, maxDepth: number): TestNode[] {
+  const nodes: TestNode[] = [];
+  const grow = (depth: number): number => {
+    const id = nodes.length;
+    if (depth === maxDepth || (depth > 0 && next() < 0.2)) {
+      nodes.push({ leaf: Math.round((next() - 0.5) * 1000) / 64 });
+      return id;
+    }
+    const node = { feature: Math.floor(next() * nf), op: '<' as const, threshold: Math.round((next() - 0.5) * 8) / 4,
+      left: -1, right: -1, defaultLeft: next() < 0.5 };
+    nodes.push(node);
+    node.left = grow(depth + 1);
+    node.right = grow(depth + 1);
+    return id;
+  };
+  grow(0);
+  return nodes;
+}
+
+// The expected margin: each tree walked plainly, leaves summed in tree order in the model's type.
+function walkSum(f: TestForest, row: number[]): number {
+  const round = f.float64 ? (v: number) => v : Math.fround;
+  let acc = 0;
+  for (const { nodes } of f.trees) {
+    let n = nodes[0]!;
+    while (!('leaf' in n)) {
+      if (!('threshold' in n) || n.op !== '<') throw new Error('walkSum handles only < splits');
+      const x = round(row[n.feature]!);
+      const left = Number.isNaN(x) ? n.defaultLeft === true : x < round(n.threshold);
+      n = nodes[left ? n.left : n.right]!;
+    }
+    acc = round(acc + round(n.leaf as number));
+  }
+  return acc;
+}
+
+function randomRows(next: () => number, nf: number, rows: number): number[][] {
+  const specials = [NaN, Infinity, -Infinity, 0, -0];
+  return Array.from({ length: rows }, () => Array.from({ length: nf }, () =>
+    next() < 0.15 ? specials[Math.floor(next() * specials.length)]! : Math.round((next() - 0.5) * 8) / 4));
+}
+
+for (const float64 of [false, true]) {
+  test(`mixed-depth forest, partial last group, single-leaf trees (${float64 ? 'float64' : 'float32'})`, async () => {
+    const next = rng(float64 ? 7 : 11);
+    const nf = 5;
+    // 37 trees: two full lockstep groups of 16 and a partial one; depths 0 to 7 mixed in a group.
+    const trees = Array.from({ length: 37 }, (_, t) => ({ nodes: t % 11 === 4 ? [{ leaf: 0.5 + t }] : randomTree(next, nf, t % 8) }));
+    const f: TestForest = { float64, numFeature: nf, trees };
+    const model = await loadModel(buildCheckpoint(f));
+    assert.equal(layoutOf(model), 'complete');
+    const rows = randomRows(next, nf, BATCH);
+    const X = float64 ? new Float64Array(rows.flat()) : new Float32Array(rows.flat());
+    assertRowsMatchBatch(model, X, 'margin', 'random forest');
+    for (let r = 0; r < BATCH; r++) {
+      const got = model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output: 'margin' })[0];
+      assert.equal(got, walkSum(f, Array.from(X.subarray(r * nf, (r + 1) * nf))), `row ${r}: ${rows[r]!.join(', ')}`);
+    }
+  });
+}
+
+const stump = (threshold: number, defaultLeft: boolean): TestNode[] => [
+  { feature: 0, op: '<', threshold, left: 1, right: 2, defaultLeft }, { leaf: 1 }, { leaf: 2 },
+];
+
+test('infinite inputs and thresholds keep their exact meaning on the single-row path', async () => {
+  const rows = [[Infinity], [-Infinity], [NaN], [0], [3e38]];
+  const cases: [threshold: number, defaultLeft: boolean, layout: 'complete' | 'packed', want: number[]][] = [
+    [0, true, 'complete', [2, 1, 1, 2, 2]],
+    [0, false, 'complete', [2, 1, 2, 2, 2]],
+    [Infinity, true, 'complete', [2, 1, 1, 1, 1]],
+    [Infinity, false, 'complete', [2, 1, 2, 1, 1]],
+    // NaN must go left while every number goes right: not expressible with NaN -> -inf.
+    [-Infinity, true, 'packed', [2, 2, 1, 2, 2]],
+    [-Infinity, false, 'complete', [2, 2, 2, 2, 2]],
+  ];
+  for (const [threshold, defaultLeft, layout, want] of cases) {
+    const model = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: stump(threshold, defaultLeft) }] }));
+    assert.equal(layoutOf(model), layout, `threshold ${threshold} defaultLeft ${defaultLeft}`);
+    const got = rows.map((r) => model.predictSync(new Float32Array(r), { output: 'margin' })[0]);
+    assert.deepEqual(got, want, `threshold ${threshold} defaultLeft ${defaultLeft}`);
+  }
+});
+
+test('deep and categorical forests keep the packed layout', async () => {
+  // A chain 13 splits deep (deeper than the complete layout's limit of 12).
+  const chain: TestNode[] = [];
+  for (let d = 0; d < 13; d++) chain.push({ feature: 0, op: '<', threshold: d, left: 2 * d + 1, right: 2 * d + 2 }, { leaf: d });
+  chain.push({ leaf: 99 });
+  const deep = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: chain }] }));
+  assert.equal(layoutOf(deep), 'packed');
+  const categorical = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: [
+    { feature: 0, categories: [1, 3], categoriesRight: true, left: 1, right: 2 }, { leaf: 1 }, { leaf: 2 }] }] }));
+  assert.equal(layoutOf(categorical), 'packed');
+});
