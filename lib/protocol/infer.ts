@@ -38,7 +38,7 @@ export function inferenceResult(model: InferenceModel, req: InferRequest, defaul
     for (const o of req.outputs) {
       let tensor = findTensor(tensors, o.name);
       if (!tensor) throw internal(`model '${model.name}' did not produce requested output '${o.name}'`);
-      if (o.classCount) tensor = classify(tensor, o.classCount, batched);
+      if (o.classCount) tensor = classify(tensor, o.classCount, batched, model.outputLabels?.[o.name]);
       outputs.push({ tensor, binary: o.binary ?? defaultBinary });
     }
   } else {
