@@ -72,6 +72,7 @@
     "larch_flow_sources": [
       "native/addon/flow_binding.cc",
       "native/common/sha256.cc",
+      "native/common/sha256_x16.cc",
       "native/flow/blob_hash.cc"
     ],
 

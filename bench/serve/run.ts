@@ -6,7 +6,9 @@
 // (wrk) and gRPC (h2load). In the same run, a minimal uWebSockets.js server and a node:http server
 // answer the same HTTP requests with a fixed body: the floor. Ratios against the uWS floor are
 // printed; results go to bench/results/serve-<date>.json and .md with the machine description.
-// Env: BENCH_SECONDS (default 3) per measurement.
+// Env: BENCH_SECONDS (default 3) per measurement; for quick iterations, BENCH_BATCHES (default
+// "1,64"), BENCH_CONCURRENCY (default "1,8,64") and BENCH_TRANSPORTS (default "json,binary,grpc")
+// narrow the grid (the committed results use the defaults).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,11 @@ const root = path.resolve(here, '../../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const FEATURES = 20;
 const TREES = 500;
+const listEnv = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+const batches = listEnv('BENCH_BATCHES', '1,64').map(Number);
+const concurrencies = listEnv('BENCH_CONCURRENCY', '1,8,64').map(Number);
+const transports = new Set(listEnv('BENCH_TRANSPORTS', 'json,binary,grpc'));
+const fullGrid = !process.env.BENCH_BATCHES && !process.env.BENCH_CONCURRENCY && !process.env.BENCH_TRANSPORTS;
 
 function writeRepository(dir: string): void {
   const src = JSON.parse(readFileSync(path.join(root, 'test/fixtures/xgboost/large1000_binary.json'), 'utf8'));
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const children: ChildProcess[] = [larch.child];
   try {
-    for (const batch of [1, 64]) {
+    for (const batch of batches) {
       const x = batchRows(allRows, FEATURES, batch);
       // One real answer per model and transport first: checks correctness and gives the floor body.
       const bodiesFor = (model: string) => buildBodies(model, x, batch, FEATURES);
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
         children.push(f.child);
         floors.push([kind === 'uws' ? 'floor uWS' : 'floor node:http', f.ports[0]!]);
       }
-      for (const concurrency of [1, 8, 64]) {
+      for (const concurrency of concurrencies) {
         for (const [target, port] of floors) {
           const b = bodiesFor('forest_batched');
           rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency, result: wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
@@ -131,12 +138,18 @@ async function main(): Promise<void> {
           const b = bodiesFor(model);
           const batching = model === 'forest_batched' ? 'on' : 'off';
           const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
-          rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, result: wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
-          console.log(fmtRow(rows.at(-1)!));
-          rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, result: wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp) });
-          console.log(fmtRow(rows.at(-1)!));
-          rows.push({ target: 'larch', transport: 'grpc', batching, batch, concurrency, result: h2loadGrpc(`http://127.0.0.1:${grpcPort}/inference.GRPCInferenceService/ModelInfer`, b.grpcFrame, concurrency, seconds, tmp) });
-          console.log(fmtRow(rows.at(-1)!));
+          if (transports.has('json')) {
+            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, result: wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
+            console.log(fmtRow(rows.at(-1)!));
+          }
+          if (transports.has('binary')) {
+            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, result: wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp) });
+            console.log(fmtRow(rows.at(-1)!));
+          }
+          if (transports.has('grpc')) {
+            rows.push({ target: 'larch', transport: 'grpc', batching, batch, concurrency, result: h2loadGrpc(`http://127.0.0.1:${grpcPort}/inference.GRPCInferenceService/ModelInfer`, b.grpcFrame, concurrency, seconds, tmp) });
+            console.log(fmtRow(rows.at(-1)!));
+          }
         }
       }
       for (const c of children.splice(1)) await stop(c);
@@ -161,14 +174,15 @@ function report(rows: Row[]): void {
     const f = floor(r.batch, r.concurrency);
     lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.result.errors} |`);
   }
-  const b1 = rows.filter((r) => r.target === 'larch' && r.transport === 'http-json' && r.batch === 1 && r.concurrency === 1);
+  const b1 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 1);
   const c64 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 64);
   const targets = [
-    ...b1.map((r) => `HTTP JSON batch-1 c1 p50 (batching ${r.batching}): ${(r.result.p50us / floor(1, 1).p50us).toFixed(2)}x the uWS floor (target <= 1.5x)`),
+    ...b1.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c1 p50 (batching ${r.batching}): ${(r.result.p50us / floor(1, 1).p50us).toFixed(2)}x the uWS floor (target <= 1.5x)`),
     ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
   ];
   const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`, '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
   console.log(`\n${md}`);
+  if (!fullGrid) { console.log('(narrowed grid: results not written to bench/results)'); return; }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
   const out = path.join(root, 'bench/results');
   mkdirSync(out, { recursive: true });

@@ -9,6 +9,7 @@
 // Outputs with a variable (-1) dim cannot be sized here: native code fills its own buffer and
 // hands the data and shape back with the completion.
 import { addon } from '../native.js';
+import { pooledArray } from './pooled.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import type { DataType, ModelStats, Tensor, TensorData, TensorSpec } from './types.js';
 
@@ -27,6 +28,12 @@ export interface BatchConfig {
   allowTimeoutOverride?: boolean;
   /** instance_group count: native threads forming and running batches. */
   instanceCount?: number;
+  /**
+   * Requests of at most this many rows run synchronously on the calling thread when the model is
+   * idle (nothing queued or running), instead of hopping to an instance thread and back; 0 or
+   * absent: never. Only for runners whose rows are cheap: the calling thread's event loop waits.
+   */
+  inlineMaxRows?: number;
 }
 
 /** Which native runner computes the batches, plus its options (e.g. a forest model handle). */
@@ -50,7 +57,8 @@ type Owned = [slot: number, output: number, data: ArrayBuffer, shape: number[]];
 type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined) => void;
 
 interface NativeBatchHandle {
-  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): void;
+  /** true: ran at once on this thread (outputs filled); false: queued, onComplete reports it. */
+  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): boolean;
   stats(): ModelStats;
   describe(): { id: string; name: string; maxBatchSize: number; inputs: TensorSpec[]; outputs: TensorSpec[] };
   unload(): void;
@@ -73,6 +81,8 @@ const dtypeCode: Partial<Record<DataType, number>> = {
 type TypedArrayCtor = {
   new (length: number): Exclude<TensorData, Buffer[]>;
   new (buffer: ArrayBuffer): Exclude<TensorData, Buffer[]>;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): Exclude<TensorData, Buffer[]>;
+  BYTES_PER_ELEMENT: number;
 };
 const arrayOf: Partial<Record<DataType, TypedArrayCtor>> = {
   BOOL: Uint8Array, UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array,
@@ -137,7 +147,10 @@ export class BatchedModel {
 
   /**
    * Queues one request. Inputs are matched by name; each is [rows, ...dims] when the model
-   * batches. Resolves with every output (or those named in `outputs`), rows first.
+   * batches. Resolves with every output (or those named in `outputs`), rows first. When the
+   * model is idle (nothing queued or running) and the request has at most config.inlineMaxRows
+   * rows, it runs synchronously on this thread before infer() returns, as the batcher would have
+   * started it at once anyway: no hop to an instance thread and back.
    */
   infer(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Promise<Tensor[]> {
     const handle = this.#handle;
@@ -167,14 +180,18 @@ export class BatchedModel {
       return Promise.reject(toLarchError(err));
     }
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
+    let ranInline: boolean;
+    try {
+      ranInline = handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
+    } catch (err) {
+      this.#freeSlots.push(slot);
+      return Promise.reject(toLarchError(err));
+    }
+    if (ranInline) {  // the model was idle: it ran on this thread, the outputs are filled
+      this.#freeSlots.push(slot);
+      return Promise.resolve(options.outputs ? outputs.filter((o) => options.outputs!.includes(o.name)) : outputs);
+    }
     return new Promise<Tensor[]>((resolve, reject) => {
-      try {
-        handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
-      } catch (err) {
-        this.#freeSlots.push(slot);
-        reject(toLarchError(err));
-        return;
-      }
       this.#pending[slot] = { resolve, reject, inputs, outputs, wanted: options.outputs };
       this.#inFlight++;
     });
@@ -236,7 +253,7 @@ export class BatchedModel {
       if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
       const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
       const n = shape.includes(-1) ? 0 : shape.reduce((a, d) => a * d, 1);
-      return { name: spec.name, datatype: spec.datatype, shape, data: new Ctor(n) };
+      return { name: spec.name, datatype: spec.datatype, shape, data: pooledArray(Ctor, n) };
     });
   }
 

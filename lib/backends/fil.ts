@@ -18,6 +18,9 @@ import type { InferenceModel, InferOptions, ModelStats, Tensor, TensorSpec } fro
 export const FIL_DEFAULT_MAX_BATCH_SIZE = 4;
 export const FIL_PLATFORM = 'fil';
 
+/** Rows x trees a request may cost to run inline on the receiving thread (see load()). */
+const kInlineTreeRows = 4096;
+
 async function loadForest(config: ModelConfig, ctx: BackendLoadContext): Promise<Model> {
   const params = filParameters(config);
   try {
@@ -135,12 +138,16 @@ export const filBackend: Backend = {
     const { inputs, outputs } = checkTensors(config, model, width);
     if (config.instance_group.some((g) => g.kind === 'KIND_GPU'))
       process.emitWarning(`model "${config.name}": instance_group KIND_GPU runs on larch's CPU forest evaluator`, { code: 'LARCH_FIL_CPU' });
+    // A lone small request on an idle model runs on the HTTP/gRPC thread that received it (no
+    // hop to an instance thread and back, ~2 wake-ups), as long as it stays short: about 4096
+    // tree evaluations, i.e. tens of microseconds of the event loop at most.
+    const inlineMaxRows = Math.max(1, Math.floor(kInlineTreeRows / Math.max(1, model.numTree)));
     const batched = BatchedModel.create({
       id: `fil/${config.name}/${ctx.version}/${randomBytes(6).toString('hex')}`,
       name: config.name,
       inputs,
       outputs,
-      config: batch,
+      config: { ...batch, inlineMaxRows },
       runner: { kind: 'forest', model: nativeHandleOf(model), mode, threshold: params.threshold },
     });
     return new FilModel(config.name, ctx.version, ctx.responseParameters, batched);

@@ -67,6 +67,11 @@ export interface InferenceModel {
   readonly outputs: TensorSpec[];
   /** Extra key/values every response of this model carries in `parameters` (lineage). */
   readonly responseParameters: Record<string, string | number | boolean>;
+  /**
+   * Class labels per output name, from the output's label_filename in config.pbtxt (one label
+   * per line, line i naming class i): the classification extension returns "score:index:label".
+   */
+  readonly outputLabels?: Readonly<Record<string, readonly string[]>>;
   infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
   /**
    * Present on models served by the native batcher: the process-wide id under which a worker

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { invalidArgument, LarchError } from '../protocol/errors.js';
 import type { Exchange } from './exchange.js';
+import { pooledBody } from '../backends/pooled.js';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -28,7 +29,7 @@ export function readRawBody(ex: Exchange, limit: number, alignPad: number): Prom
       return;
     }
     if (declared !== undefined && declared > limit) { reject(tooLarge(declared, limit)); return; }
-    let buf = allocAligned(declared ?? 16384, alignPad);
+    let buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
     let off = 0;
     let failed = false;
     ex.onAbort(() => reject(new LarchError('CANCELLED', 'client closed the connection')));
@@ -78,7 +79,8 @@ export async function decodeBody(body: Buffer, encoding: string, limit: number):
   }
 }
 
-export async function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
-  const raw = await readRawBody(ex, limit, ex.head.contentEncoding ? 0 : alignPad);
-  return decodeBody(raw, ex.head.contentEncoding, limit);
+export function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
+  const encoding = ex.head.contentEncoding;
+  if (encoding === '' || encoding === 'identity') return readRawBody(ex, limit, alignPad);  // the common case: one promise
+  return readRawBody(ex, limit, 0).then((raw) => decodeBody(raw, encoding, limit));
 }

@@ -5,7 +5,7 @@ import type { InferenceModel } from '../backends/types.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { invalidArgument, notFound } from '../protocol/errors.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse, parseJsonBody } from '../protocol/http-codec.js';
-import { runInference } from '../protocol/infer.js';
+import { inferenceResult, startInference } from '../protocol/infer.js';
 import { indexJson, maxBatchSizeOf, modelMetadataObject, serverMetadataJson, statisticsJson } from '../protocol/json-views.js';
 import { parseLoadParameters } from '../protocol/repository-requests.js';
 import { Exchange, type ExchangeHooks, type HttpExchange } from './exchange.js';
@@ -46,7 +46,7 @@ export async function inferOn(model: InferenceModel, ex: HttpExchange, maxInputS
   const pad = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
   const body = await ex.readBody(maxInputSize, pad);
   const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
-  const result = await runInference(model, request, binaryOutput);
+  const result = inferenceResult(model, request, binaryOutput, await startInference(model, request));
   const encoded = encodeHttpInferResponse(result);
   if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
   else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);

@@ -5,6 +5,8 @@ const reasons: Record<number, string> = {
   499: 'Client Closed Request', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
+const lines = new Map(Object.entries(reasons).map(([code, reason]) => [Number(code), `${code} ${reason}`]));
+
 export function statusLine(code: number): string {
-  return `${code} ${reasons[code] ?? 'Error'}`;
+  return lines.get(code) ?? `${code} Error`;
 }

@@ -17,6 +17,7 @@ export interface ModelDescriptor {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   responseParameters: Record<string, string | number | boolean>;
+  outputLabels?: Readonly<Record<string, readonly string[]>>;
   /** Absent: the model has no native batcher (e.g. ONNX); the worker forwards its requests. */
   nativeModelId?: string;
 }

@@ -14,6 +14,7 @@ function describe(model: InferenceModel): ModelDescriptor {
     name: model.name, version: model.version, platform: model.platform, maxBatchSize: model.maxBatchSize,
     inputs: model.inputs, outputs: model.outputs, responseParameters: model.responseParameters,
   };
+  if (model.outputLabels) d.outputLabels = model.outputLabels;
   const id = model.nativeModelId;
   if (id) d.nativeModelId = id;
   return d;

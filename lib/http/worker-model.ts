@@ -14,6 +14,7 @@ export class WorkerModel implements InferenceModel {
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
   readonly responseParameters: Record<string, string | number | boolean>;
+  readonly outputLabels: Readonly<Record<string, readonly string[]>> | undefined;
   readonly #batched: BatchedModel;
 
   constructor(d: ModelDescriptor & { nativeModelId: string }) {
@@ -24,6 +25,7 @@ export class WorkerModel implements InferenceModel {
     this.inputs = d.inputs;
     this.outputs = d.outputs;
     this.responseParameters = d.responseParameters;
+    this.outputLabels = d.outputLabels;
     this.#batched = BatchedModel.open(d.nativeModelId);
   }
 

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceModel } from '../backends/types.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse } from '../protocol/http-codec.js';
-import { runInference } from '../protocol/infer.js';
+import { inferenceResult, startInference } from '../protocol/infer.js';
 import { decodeBody, readRawBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import { modelRef, registerRoutes, type HandlerName } from './routes.js';
@@ -31,6 +31,8 @@ function ask(msg: ToMain, transfer?: ArrayBuffer[]): Promise<ToWorker> {
 
 interface Resolved { descriptor: ModelDescriptor; model: WorkerModel | undefined }
 const cache = new Map<string, Promise<Resolved>>();
+// The same answers once they arrived, so the hot path needs no await.
+const settled = new Map<string, Resolved>();
 const key = (name: string, version: string | undefined) => `${name}\u0000${version ?? ''}`;
 
 function resolve(name: string, version: string | undefined): Promise<Resolved> {
@@ -41,7 +43,9 @@ function resolve(name: string, version: string | undefined): Promise<Resolved> {
       if (msg.type !== 'resolved') throw new LarchError('INTERNAL', 'unexpected reply to resolve');
       if (msg.error) throw new LarchError(msg.error.code, msg.error.message);
       const d = msg.descriptor!;
-      return { descriptor: d, model: d.nativeModelId ? new WorkerModel(d as ModelDescriptor & { nativeModelId: string }) : undefined };
+      const r = { descriptor: d, model: d.nativeModelId ? new WorkerModel(d as ModelDescriptor & { nativeModelId: string }) : undefined };
+      if (cache.get(k) === p) settled.set(k, r);
+      return r;
     });
     cache.set(k, p);
     p.catch(() => cache.delete(k)); // errors (unknown model, ...) are not cached
@@ -51,6 +55,7 @@ function resolve(name: string, version: string | undefined): Promise<Resolved> {
 
 function invalidate(name: string, version: string | undefined, stale: Resolved): void {
   const k = key(name, version);
+  if (settled.get(k) === stale) settled.delete(k);
   cache.delete(k);
   void stale.model?.close().catch(() => undefined);
 }
@@ -88,14 +93,15 @@ async function infer(ex: Exchange): Promise<void> {
   // now, resolve the model meanwhile.
   const raw = readRawBody(ex, data.maxInputSize, pad);
   raw.catch(() => undefined);
-  let resolved = await resolve(name, version);
+  let resolved = settled.get(key(name, version)) ?? await resolve(name, version);
   if (!resolved.model) { await forwardWithBody('infer', ex, await raw); return; }
-  const body = await decodeBody(await raw, ex.head.contentEncoding, data.maxInputSize);
+  const encoding = ex.head.contentEncoding;
+  const body = encoding === '' ? await raw : await decodeBody(await raw, encoding, data.maxInputSize);
   for (let attempt = 0; ; attempt++) {
     const model: InferenceModel = resolved.model!;
     try {
       const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
-      const result = await runInference(model, request, binaryOutput);
+      const result = inferenceResult(model, request, binaryOutput, await startInference(model, request));
       const encoded = encodeHttpInferResponse(result);
       if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
       else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);

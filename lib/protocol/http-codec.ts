@@ -5,7 +5,7 @@
 // Inputs whose parameters carry binary_data_size take their bytes from the binary section, in the
 // order they appear in "inputs"; the others carry "data" in the JSON. The response uses the same
 // layout for outputs that are returned in binary (binary_data / binary_data_output).
-import type { InferenceModel, Tensor } from '../backends/types.js';
+import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopy, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
@@ -71,16 +71,38 @@ export interface DecodedHttpRequest {
   binaryOutput: boolean;
 }
 
-/**
- * Decodes an HTTP infer body for `model`. `headerLength` is Inference-Header-Content-Length when
- * present (binary extension); binary tensors become typed-array views over `body` when aligned.
- */
-export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, headerLength: number | undefined): DecodedHttpRequest {
-  if (headerLength !== undefined && (headerLength < 0 || headerLength > body.length)) {
-    throw invalidArgument(`Inference-Header-Content-Length ${headerLength} exceeds the body size ${body.length}`);
-  }
-  const jsonEnd = headerLength ?? body.length;
-  const doc = parseJsonBody(body.subarray(0, jsonEnd), 'inference request');
+/** One input as the JSON header describes it, validated against the model. */
+interface InputPlan {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+  count: number;
+  what: string;
+  /** Bytes in the binary section; undefined: the values are in `jsonData`. */
+  binarySize: number | undefined;
+  jsonData: unknown;
+}
+
+/** Everything the JSON part of a request decides: the same for every request with that header. */
+interface RequestPlan {
+  id: string | undefined;
+  parameters: Parameters;
+  outputs: RequestedOutput[] | undefined;
+  binaryOutput: boolean;
+  inputs: InputPlan[];
+}
+
+// Binary-extension clients (tritonclient, perf_analyzer) send the same JSON header with every
+// request of one shape; its plan is kept per model, keyed by the header text, so such requests
+// skip the JSON parse and the validation. Only headers without JSON tensor data are kept (their
+// plans hold no values), at most kPlanCacheSize per model (the map is cleared when full). The
+// plans are frozen: requests share their parameter, output and shape objects read-only.
+const kPlanCacheSize = 64;
+const kMaxCachedHeader = 4096;
+const planCache = new WeakMap<InferenceModel, Map<string, RequestPlan>>();
+
+function planRequest(model: InferenceModel, headerText: string, headerLength: number | undefined): RequestPlan {
+  const doc = parseJsonBody(headerText, 'inference request');
   const parameters = parseParameters(doc.parameters, 'request');
   if (doc.id !== undefined && typeof doc.id !== 'string') throw invalidArgument('request "id" must be a string');
   if (!Array.isArray(doc.inputs)) throw invalidArgument('request must have an "inputs" array');
@@ -94,38 +116,85 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
   });
   validateInputHeaders(model, headers);
 
-  let off = jsonEnd;
-  const inputs: Tensor[] = raw.map((t, i) => {
+  const inputs = raw.map((t, i): InputPlan => {
     const { name, shape } = headers[i]!;
     const datatype = model.inputs.find((s) => s.name === name)!.datatype; // validated equal
     const what = `input '${name}'`;
     const count = elementCount(shape, what);
     const tp = parseParameters((t as Json).parameters, what);
     const size = tp.binary_data_size;
+    const jsonData = (t as Json).data;
     if (size === undefined) {
-      if ((t as Json).data === undefined) throw invalidArgument(`${what} has neither "data" nor a "binary_data_size" parameter`);
-      return { name, datatype, shape, data: fromJsonData(datatype, (t as Json).data, count, what) };
+      if (jsonData === undefined) throw invalidArgument(`${what} has neither "data" nor a "binary_data_size" parameter`);
+      return { name, datatype, shape, count, what, binarySize: undefined, jsonData };
     }
-    if ((t as Json).data !== undefined) throw invalidArgument(`${what} has both "data" and a "binary_data_size" parameter`);
+    if (jsonData !== undefined) throw invalidArgument(`${what} has both "data" and a "binary_data_size" parameter`);
     if (headerLength === undefined) throw invalidArgument(`${what} has a "binary_data_size" parameter but the request has no Inference-Header-Content-Length header`);
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw invalidArgument(`${what} "binary_data_size" must be a non-negative integer`);
+    if (datatype !== 'BYTES') {
+      const expected = count * elementSize(datatype);
+      if (size !== expected) throw invalidArgument(`${what} has ${size} bytes of binary data, but shape [${shape.join(',')}] of ${datatype} needs ${expected}`);
+    }
+    return { name, datatype, shape, count, what, binarySize: size, jsonData: undefined };
+  });
+  const bdo = parameters.binary_data_output;
+  if (bdo !== undefined && typeof bdo !== 'boolean') throw invalidArgument('request parameter "binary_data_output" must be a boolean');
+  return { id: doc.id as string | undefined, parameters, outputs: parseOutputs(doc.outputs), binaryOutput: bdo === true, inputs };
+}
+
+function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): RequestPlan {
+  const text = body.toString('utf8', 0, headerLength);
+  let plans = planCache.get(model);
+  const hit = plans?.get(text);
+  if (hit) return hit;
+  const plan = planRequest(model, text, headerLength);
+  if (plan.inputs.some((i) => i.binarySize === undefined)) return plan;
+  if (!plans) planCache.set(model, (plans = new Map()));
+  if (plans.size >= kPlanCacheSize) plans.clear();
+  plans.set(text, deepFreeze(plan));
+  return plan;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/**
+ * Decodes an HTTP infer body for `model`. `headerLength` is Inference-Header-Content-Length when
+ * present (binary extension); binary tensors become typed-array views over `body` when aligned.
+ */
+export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, headerLength: number | undefined): DecodedHttpRequest {
+  if (headerLength !== undefined && (headerLength < 0 || headerLength > body.length)) {
+    throw invalidArgument(`Inference-Header-Content-Length ${headerLength} exceeds the body size ${body.length}`);
+  }
+  const jsonEnd = headerLength ?? body.length;
+  const plan = headerLength !== undefined && headerLength <= kMaxCachedHeader
+    ? cachedPlan(model, body, headerLength)
+    : planRequest(model, body.toString('utf8', 0, jsonEnd), headerLength);
+
+  let off = jsonEnd;
+  const inputs = new Array<Tensor>(plan.inputs.length);
+  for (let i = 0; i < plan.inputs.length; i++) {
+    const { name, datatype, shape, count, what, binarySize: size, jsonData } = plan.inputs[i]!;
+    if (size === undefined) {
+      inputs[i] = { name, datatype, shape, data: fromJsonData(datatype, jsonData, count, what) };
+      continue;
+    }
     if (off + size > body.length) throw invalidArgument(`${what} declares ${size} bytes of binary data but only ${body.length - off} remain in the body`);
     const bytes = body.subarray(off, off + size);
     off += size;
-    if (datatype === 'BYTES') return { name, datatype, shape, data: decodeBytesElements(bytes, count, what) };
-    const expected = count * elementSize(datatype);
-    if (size !== expected) throw invalidArgument(`${what} has ${size} bytes of binary data, but shape [${shape.join(',')}] of ${datatype} needs ${expected}`);
-    return { name, datatype, shape, data: viewOrCopy(datatype, bytes) };
-  });
+    inputs[i] = { name, datatype, shape, data: datatype === 'BYTES' ? decodeBytesElements(bytes, count, what) : viewOrCopy(datatype, bytes) };
+  }
   if (off !== body.length) throw invalidArgument(`the request body has ${body.length - off} bytes after the JSON header that no input claims (binary_data_size)`);
 
-  const request: InferRequest = { parameters, inputs };
-  if (doc.id !== undefined) request.id = doc.id as string;
-  const outputs = parseOutputs(doc.outputs);
-  if (outputs) request.outputs = outputs;
-  const bdo = parameters.binary_data_output;
-  if (bdo !== undefined && typeof bdo !== 'boolean') throw invalidArgument('request parameter "binary_data_output" must be a boolean');
-  return { request, binaryOutput: bdo === true };
+  const request: InferRequest = { parameters: plan.parameters, inputs };
+  if (plan.id !== undefined) request.id = plan.id;
+  if (plan.outputs) request.outputs = plan.outputs;
+  return { request, binaryOutput: plan.binaryOutput };
 }
 
 export interface EncodedHttpResponse {

@@ -21,23 +21,29 @@ function inferOptions(req: InferRequest): InferOptions {
 }
 
 export async function runInference(model: InferenceModel, req: InferRequest, defaultBinary: boolean): Promise<InferResult> {
+  return inferenceResult(model, req, defaultBinary, await startInference(model, req));
+}
+
+/** Validates the requested outputs and starts the model on the request (the first half of runInference). */
+export function startInference(model: InferenceModel, req: InferRequest): Promise<Tensor[]> {
   validateRequestedOutputs(model, req.outputs);
-  const options = inferOptions(req);
-  const tensors = await model.infer(req.inputs, options);
-  const byName = new Map<string, Tensor>();
-  for (const t of tensors) byName.set(t.name, t);
+  return model.infer(req.inputs, inferOptions(req));
+}
+
+/** Selects, orders and post-processes the outputs the client asked for (the second half). */
+export function inferenceResult(model: InferenceModel, req: InferRequest, defaultBinary: boolean, tensors: Tensor[]): InferResult {
   const outputs: OutputResult[] = [];
   const batched = model.maxBatchSize > 0;
   if (req.outputs) {
     for (const o of req.outputs) {
-      let tensor = byName.get(o.name);
+      let tensor = findTensor(tensors, o.name);
       if (!tensor) throw internal(`model '${model.name}' did not produce requested output '${o.name}'`);
-      if (o.classCount) tensor = classify(tensor, o.classCount, batched);
+      if (o.classCount) tensor = classify(tensor, o.classCount, batched, model.outputLabels?.[o.name]);
       outputs.push({ tensor, binary: o.binary ?? defaultBinary });
     }
   } else {
     for (const spec of model.outputs) {
-      const tensor = byName.get(spec.name);
+      const tensor = findTensor(tensors, spec.name);
       if (tensor) outputs.push({ tensor, binary: defaultBinary });
     }
     // Outputs a backend adds beyond the declared ones are passed through too.
@@ -46,4 +52,10 @@ export async function runInference(model: InferenceModel, req: InferRequest, def
   const result: InferResult = { model, parameters: { ...model.responseParameters }, outputs };
   if (req.id !== undefined) result.id = req.id;
   return result;
+}
+
+// Models have a handful of outputs: a scan beats building a Map per request.
+function findTensor(tensors: Tensor[], name: string): Tensor | undefined {
+  for (const t of tensors) if (t.name === name) return t;
+  return undefined;
 }

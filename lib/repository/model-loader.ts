@@ -16,6 +16,7 @@ import type { ModelDir } from './scan.js';
 import { ServedVersion } from './served-version.js';
 import { validateModelConfig } from './validate.js';
 import { selectVersions } from './version-policy.js';
+import { readOutputLabels } from './labels.js';
 import { runWarmup } from './warmup.js';
 
 export interface LoadModelArgs {
@@ -76,6 +77,7 @@ async function loadVersion(backend: Backend, cfg: ModelConfig, source: ModelDir,
   const lineage = await readLineage(ctx.versionDir, version);
   ctx.responseParameters = lineage.response;
   await requireModelFile(backend, cfg, source, ctx);
+  const labels = await readOutputLabels(cfg, source.dir);
   const model = await backend.load(cfg, ctx);
   try {
     await runWarmup(cfg, model, source.dir);
@@ -83,7 +85,7 @@ async function loadVersion(backend: Backend, cfg: ModelConfig, source: ModelDir,
     await model.unload().catch(() => undefined);
     throw err;
   }
-  return new ServedVersion(model, version, cfg, lineage, sourceKey);
+  return new ServedVersion(model, version, cfg, lineage, sourceKey, labels);
 }
 
 // Nothing for auto-complete to add: batching declared and every tensor has its dims. (The

@@ -20,6 +20,8 @@ export class ServedVersion {
   readonly sourceKey: string;
   /** Lineage keys plus whatever the backend adds: what every response of this version carries. */
   readonly responseParameters: Record<string, string | number | boolean>;
+  /** Labels of the outputs that declare a label_filename. */
+  readonly outputLabels: Readonly<Record<string, readonly string[]>> | undefined;
   #inflight = 0;
   #retired = false;
   #drained: (() => void) | undefined;
@@ -27,8 +29,10 @@ export class ServedVersion {
   #latestHandle: ModelHandle | undefined;
   #pinnedHandle: ModelHandle | undefined;
 
-  constructor(model: InferenceModel, version: string, config: ModelConfig, lineage: Lineage, sourceKey: string) {
+  constructor(model: InferenceModel, version: string, config: ModelConfig, lineage: Lineage, sourceKey: string,
+    outputLabels?: Readonly<Record<string, readonly string[]>>) {
     this.model = model;
+    this.outputLabels = outputLabels;
     this.version = version;
     this.config = config;
     this.lineage = lineage;
@@ -87,6 +91,7 @@ export class ModelHandle implements InferenceModel {
   get outputs(): TensorSpec[] { return this.#served.model.outputs; }
   get responseParameters(): Record<string, string | number | boolean> { return this.#served.responseParameters; }
   get nativeModelId(): string | undefined { return this.#served.model.nativeModelId; }
+  get outputLabels(): Readonly<Record<string, readonly string[]>> | undefined { return this.#served.outputLabels; }
 
   async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
     let served = this.#served;

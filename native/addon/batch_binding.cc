@@ -3,7 +3,9 @@
 //       another environment created (id); one handle, route and TSFN per model per environment
 //   handle.infer(slot, inputs, outputs, timeoutUs)   inputs: [data, dtypeCode, shape, ...]
 //       flattened per input; outputs: typed arrays the results are written into. Throws (with
-//       `code`) when the request cannot be queued; otherwise onComplete(slots, failures) reports
+//       `code`) when the request cannot be queued. Returns true when the model was idle and the
+//       request ran right away on this thread (Batcher::EnqueueOrRunInline): its outputs are
+//       written, and a failure was thrown. Returns false when it was queued: onComplete reports
 //       it later: onComplete(slots, failures, owned): slots is a Uint32Array of finished slots,
 //       failures undefined or an array of [slot, code, message], owned undefined or an array of
 //       [slot, outputIndex, ArrayBuffer, shape] for outputs passed as null (variable dims).
@@ -72,6 +74,7 @@ batch::BatchConfig ParseConfig(Napi::Env env, Napi::Object o) {
   c.default_timeout_us = GetInt(o, "defaultTimeoutUs", 0);
   c.allow_timeout_override = o.Get("allowTimeoutOverride").ToBoolean();
   c.instance_count = static_cast<int>(GetInt(o, "instanceCount", 1));
+  c.inline_max_rows = GetInt(o, "inlineMaxRows", 0);
   Napi::Value pref = o.Get("preferredBatchSizes");
   if (pref.IsArray()) {
     Napi::Array a = pref.As<Napi::Array>();
@@ -358,11 +361,15 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
       }
     }
     r->sink = route_;
-    Status st = batcher_->Enqueue(r);
-    if (!st.ok()) ThrowStatus(env, st);
+    StatusOr<bool> ran_inline = batcher_->EnqueueOrRunInline(r);
+    if (!ran_inline.ok()) ThrowStatus(env, ran_inline.status());
+    if (ran_inline.value()) {  // ran on this thread: outputs written; the guard returns r
+      if (!r->status.ok()) ThrowStatus(env, r->status);
+      return Napi::Boolean::New(env, true);
+    }
     guard.r = nullptr;  // queued: the route hands it back after completion
     route_->AddPending(env);
-    return env.Undefined();
+    return Napi::Boolean::New(env, false);
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {

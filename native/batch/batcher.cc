@@ -199,21 +199,70 @@ Status Batcher::ValidateRequest(Request* r) const {
   return Status::Ok();
 }
 
-Status Batcher::Enqueue(Request* r) {
+Status Batcher::Prepare(Request* r, Clock::time_point now) {
   RETURN_IF_ERROR(ValidateRequest(r));
-  const Clock::time_point now = Clock::now();
   r->queued.rows = r->rows;
   r->queued.enqueued = now;
   r->queued.deadline = Deadline(config_, now, r->timeout_us);
   r->queued.shape_key = dynamic_shapes_ ? RowShapeKey(r->inputs) : 0;
+  return Status::Ok();
+}
+
+Status Batcher::Enqueue(Request* r) { return Submit(r, /*allow_inline=*/false).status(); }
+
+StatusOr<bool> Batcher::EnqueueOrRunInline(Request* r) { return Submit(r, /*allow_inline=*/true); }
+
+StatusOr<bool> Batcher::Submit(Request* r, bool allow_inline) {
+  const Clock::time_point now = Clock::now();
+  RETURN_IF_ERROR(Prepare(r, now));
+  bool sizes_known = true;
+  for (const OutputDest& d : r->outputs) sizes_known = sizes_known && d.data != nullptr;
+  Instance* inst = nullptr;
+  bool wake_all = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Status::Unavailable("model \"" + name_ + "\" is unloading and accepts no new requests");
-    RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
-    PushLocked(r);
+    const bool dynamic = config_.dynamic_batching && batching_;
+    if (allow_inline && r->rows <= config_.inline_max_rows && sizes_known && QueuedLocked() == 0 && (!dynamic || executing_ == 0)) {
+      for (auto& candidate : instances_) {
+        if (!candidate->claimed && !candidate->running) {
+          inst = candidate.get();
+          break;
+        }
+      }
+    }
+    if (inst == nullptr) {
+      RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
+      PushLocked(r);
+      wake_all = claimed_ > 0;
+    } else {
+      inst->claimed = true;  // its thread leaves the queue alone until we are done
+      inst->batch.push_back(r);
+      ++claimed_;
+      ++executing_;
+    }
   }
-  wake_.notify_one();  // after unlocking, so the woken instance does not block on mu_ at once
-  return Status::Ok();
+  if (inst == nullptr) {
+    // After unlocking, so the woken instance does not block on mu_ at once. notify_one could
+    // pick a claimed instance's thread, which would only go back to sleep.
+    if (wake_all) wake_.notify_all();
+    else wake_.notify_one();
+    return false;
+  }
+  RunBatch(*inst, r->rows, /*complete=*/false);
+  bool queued;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inst->claimed = false;
+    --claimed_;
+    --executing_;
+    queued = QueuedLocked() > 0;
+  }
+  batch_done_.notify_all();
+  // Requests that arrived meanwhile waited for this batch (rule 6 / a busy instance): any idle
+  // instance thread may take them now, including the one whose runner was borrowed.
+  if (queued) wake_.notify_all();
+  return true;
 }
 
 void Batcher::PushLocked(Request* r) {
@@ -252,9 +301,9 @@ void Batcher::InstanceLoop(Instance& inst) {
         continue;
       }
     }
-    if (QueuedLocked() == 0) {
-      if (stopping_) return;
-      wake_.wait(lock);
+    if (QueuedLocked() == 0 || inst.claimed) {
+      if (stopping_ && QueuedLocked() == 0) return;
+      wake_.wait(lock);  // a claimed instance is woken by the inline run's end
       continue;
     }
     const QueueSnapshot snap{std::span<const QueuedRequest>(views_.data() + head_, QueuedLocked()),
@@ -266,11 +315,13 @@ void Batcher::InstanceLoop(Instance& inst) {
     }
     PopFrontLocked(a.requests, inst.batch);
     for (Request* r : inst.batch) inst.batch_sinks.push_back(r->sink.get());
+    inst.running = true;
     ++executing_;
     lock.unlock();
     RunBatch(inst, a.rows);
     lock.lock();
     --executing_;
+    inst.running = false;
     inst.batch_sinks.clear();
     batch_done_.notify_all();
   }
@@ -349,7 +400,7 @@ Status Batcher::ScatterOutputs(Instance& inst) {
   return Status::Ok();
 }
 
-void Batcher::RunBatch(Instance& inst, int64_t rows) {
+void Batcher::RunBatch(Instance& inst, int64_t rows, bool complete) {
   const Clock::time_point t0 = Clock::now();
   BatchOutputSink& out = inst.output;
   out.rows_ = rows;
@@ -375,7 +426,7 @@ void Batcher::RunBatch(Instance& inst, int64_t rows) {
   stats_.RecordBatch(rows, inst.batch.size(), st.ok(), queue_ns, duration_ns, Ns(t0, t1), Ns(t1, t2), Ns(t2, t3));
   for (Request* r : inst.batch) {
     r->status = st;  // copies the message only on failure
-    r->sink->Complete(r);
+    if (complete) r->sink->Complete(r);
   }
   inst.batch.clear();
 }

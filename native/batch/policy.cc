@@ -12,6 +12,7 @@ Status ValidateBatchConfig(BatchConfig& c, const std::string& model) {
     return Status::Invalid("instance_group count " + std::to_string(c.instance_count) + " must be >= 1" + suffix);
   if (c.max_queue_delay_us < 0)
     return Status::Invalid("max_queue_delay_microseconds must be >= 0" + suffix);
+  if (c.inline_max_rows < 0) return Status::Invalid("inline_max_rows must be >= 0" + suffix);
   if (c.max_queue_size < 0) return Status::Invalid("max_queue_size must be >= 0" + suffix);
   if (c.default_timeout_us < 0) return Status::Invalid("default_timeout_microseconds must be >= 0" + suffix);
   std::sort(c.preferred_batch_sizes.begin(), c.preferred_batch_sizes.end());

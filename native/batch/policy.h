@@ -49,6 +49,10 @@ struct BatchConfig {
   bool allow_timeout_override = false;
   // Model instances (instance_group count): worker threads each forming batches.
   int instance_count = 1;
+  // Requests of at most this many rows run on the caller's thread when the policy would start
+  // them at once anyway (Batcher::EnqueueOrRunInline); 0 = always through an instance thread.
+  // Set by the backend from what one row costs: cheap forests yes, arbitrary ONNX graphs no.
+  int64_t inline_max_rows = 0;
 };
 
 // Fails with INVALID_ARGUMENT naming the broken rule, the value and the model.

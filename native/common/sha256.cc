@@ -1,5 +1,7 @@
 #include "common/sha256.h"
 
+#include "common/sha256_x16.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -12,11 +14,11 @@
 #endif
 
 namespace larch::common {
-namespace {
+namespace sha256_internal {
 
 // FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of the cube roots of the
 // first 64 primes.
-alignas(64) constexpr uint32_t kK[64] = {
+alignas(64) const uint32_t kRoundConstants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -28,9 +30,15 @@ alignas(64) constexpr uint32_t kK[64] = {
 };
 
 // Section 5.3.3: the initial hash value.
-constexpr uint32_t kInitialState[8] = {
+const uint32_t kInitialState[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
+
+}  // namespace sha256_internal
+namespace {
+
+using sha256_internal::kInitialState;
+using sha256_internal::kRoundConstants;
 
 inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
@@ -61,7 +69,7 @@ void CompressPortable(uint32_t state[8], const uint8_t* blocks, size_t nblocks) 
       }
       const uint32_t big_s1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
       const uint32_t ch = (e & f) ^ (~e & g);
-      const uint32_t t1 = h + big_s1 + ch + kK[t] + w[t & 15];
+      const uint32_t t1 = h + big_s1 + ch + kRoundConstants[t] + w[t & 15];
       const uint32_t big_s0 = Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22);
       const uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
       const uint32_t t2 = big_s0 + maj;
@@ -115,7 +123,7 @@ LARCH_SHA_TARGET inline void ShaNiBlocks(__m128i (&abef)[kLanes], __m128i (&cdgh
   }
 #pragma GCC unroll 16
   for (int g = 0; g < 16; ++g) {  // 16 groups of 4 rounds
-    const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(kK + 4 * g));
+    const __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * g));
 #pragma GCC unroll 4
     for (int l = 0; l < kLanes; ++l) {
       __m128i& wg = w[l][g & 3];
@@ -202,7 +210,17 @@ Sha256Digest FinishTail(uint32_t state[8], const uint8_t* tail, size_t tail_size
 
 }  // namespace
 
-const char* Sha256Implementation() { return UseShaNi() ? "sha-ni" : "portable"; }
+namespace sha256_internal {
+bool PortableForced() { return g_force_portable.load(std::memory_order_relaxed); }
+Sha256Digest Finish(uint32_t state[8], const uint8_t* tail, size_t tail_size, uint64_t total) {
+  return FinishTail(state, tail, tail_size, total);
+}
+}  // namespace sha256_internal
+
+const char* Sha256Implementation() {
+  if (Sha256HasX16()) return UseShaNi() ? "sha-ni, avx512x16" : "avx512x16";
+  return UseShaNi() ? "sha-ni" : "portable";
+}
 
 bool Sha256ForcePortable(bool force) { return g_force_portable.exchange(force); }
 
@@ -227,6 +245,7 @@ void Sha256CompressPair(uint32_t state_a[8], const uint8_t* a, uint32_t state_b[
 Sha256::Sha256() { std::memcpy(state_, kInitialState, sizeof state_); }
 
 void Sha256::Update(const uint8_t* data, size_t size) {
+  if (size == 0) return;  // data may be null (an empty or detached buffer)
   total_ += size;
   if (buffered_ > 0) {
     const size_t take = std::min(size, kSha256BlockSize - buffered_);

@@ -1,5 +1,7 @@
 #include "flow/blob_hash.h"
 
+#include "common/sha256_x16.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -58,17 +60,62 @@ class ChunkedBlob {
     return pieces == 1 ? only : nullptr;
   }
 
+  // The chunk's bytes when it is a whole chunk (kBlobChunkSize bytes) in one part, else nullptr.
+  const uint8_t* WholeContiguous(size_t i) const {
+    return ChunkSize(i) == kBlobChunkSize ? Contiguous(i) : nullptr;
+  }
+
   Sha256Digest HashChunk(size_t i) const {
     Sha256 h;
     ForEachPiece(i, [&](const uint8_t* d, size_t n, size_t) { h.Update(d, n); return true; });
     return h.Final();
   }
 
-  // Leaves 2j and 2j+1 (or 2j alone when it is the last), interleaved when both are whole
-  // chunks lying in one part each (every chunk but the first and last, usually).
-  void HashPair(size_t j, Sha256Digest* leaves) const {
-    const size_t a = 2 * j, b = a + 1;
-    if (b < num_chunks_ && ChunkSize(b) == kBlobChunkSize) {
+  // Hashing is split into units: first groups of 16 chunks for the AVX-512 path (when the CPU
+  // has it), then pairs of chunks (SHA-NI interleaves two streams) for the rest, so a blob
+  // smaller than a group still spreads over the threads.
+  size_t NumGroups(bool x16) const { return x16 ? num_chunks_ / common::kSha256Lanes : 0; }
+  size_t NumUnits(bool x16) const {
+    const size_t rest = num_chunks_ - NumGroups(x16) * common::kSha256Lanes;
+    return NumGroups(x16) + (rest + 1) / 2;
+  }
+
+  void HashUnit(size_t u, bool x16, Sha256Digest* leaves) const {
+    const size_t groups = NumGroups(x16);
+    if (u >= groups) {
+      const size_t a = groups * common::kSha256Lanes + 2 * (u - groups);
+      HashPair(a, std::min(num_chunks_, a + 2), leaves);
+      return;
+    }
+    // A chunk that spans parts (the envelope header and the payload's start, typically) or is
+    // short (the blob's last) cannot be a lane: its lane hashes a stand-in (another chunk of the
+    // group) and the chunk itself is then hashed on its own, so one odd chunk does not push 15
+    // others off the wide path.
+    const size_t first = u * common::kSha256Lanes;
+    const uint8_t* lanes[common::kSha256Lanes];
+    const uint8_t* stand_in = nullptr;
+    for (size_t l = 0; l < common::kSha256Lanes; ++l) {
+      lanes[l] = WholeContiguous(first + l);
+      if (lanes[l] && !stand_in) stand_in = lanes[l];
+    }
+    if (!stand_in) {  // every chunk is split: nothing to gain from the wide path
+      for (size_t a = first; a < first + common::kSha256Lanes; a += 2) HashPair(a, first + common::kSha256Lanes, leaves);
+      return;
+    }
+    for (const uint8_t*& lane : lanes) {
+      if (!lane) lane = stand_in;
+    }
+    common::Sha256Of16(lanes, kBlobChunkSize, leaves + first);
+    for (size_t l = 0; l < common::kSha256Lanes; ++l) {
+      if (!WholeContiguous(first + l)) leaves[first + l] = HashChunk(first + l);
+    }
+  }
+
+  // Leaves a and a+1 (or a alone when a+1 == end), interleaved when both are whole chunks lying
+  // in one part each (every chunk but the first and last, usually).
+  void HashPair(size_t a, size_t end, Sha256Digest* leaves) const {
+    const size_t b = a + 1;
+    if (b < end && ChunkSize(b) == kBlobChunkSize) {
       const uint8_t* da = Contiguous(a);
       const uint8_t* db = Contiguous(b);
       if (da && db) {
@@ -77,7 +124,7 @@ class ChunkedBlob {
       }
     }
     leaves[a] = HashChunk(a);
-    if (b < num_chunks_) leaves[b] = HashChunk(b);
+    if (b < end) leaves[b] = HashChunk(b);
   }
 
  private:
@@ -101,15 +148,16 @@ Sha256Digest RootOf(size_t size, const std::vector<Sha256Digest>& leaves) {
 //
 // Writes to one file are serialised by the kernel (the inode lock), so at most one thread
 // writes at a time, chunk by chunk in file order, under write_mu_; whoever does not hold it
-// hashes the next pair of leaves. A thread keeps the write lock role while nobody else wants
+// hashes the next unit of leaves (16 or 2 chunks, see HashUnit). A thread keeps the write lock role while nobody else wants
 // it, so on two cores one thread writes and the other hashes until one kind of work runs out,
 // then both do what is left.
 class BlobJob {
  public:
-  BlobJob(const ChunkedBlob& blob, int fd) : blob_(blob), fd_(fd), leaves_(blob.num_chunks()) {}
+  BlobJob(const ChunkedBlob& blob, int fd)
+      : blob_(blob), fd_(fd), x16_(common::Sha256HasX16()), leaves_(blob.num_chunks()) {}
 
   void Work() {
-    const size_t num_pairs = (blob_.num_chunks() + 1) / 2;
+    const size_t num_units = blob_.NumUnits(x16_);
     for (;;) {
       if (failed_.load(std::memory_order_relaxed)) return;
       if (fd_ >= 0) {
@@ -119,9 +167,9 @@ class BlobJob {
           continue;
         }
       }
-      const size_t pair = next_pair_.fetch_add(1, std::memory_order_relaxed);
-      if (pair < num_pairs) {
-        blob_.HashPair(pair, leaves_.data());
+      const size_t unit = next_unit_.fetch_add(1, std::memory_order_relaxed);
+      if (unit < num_units) {
+        blob_.HashUnit(unit, x16_, leaves_.data());
         continue;
       }
       if (fd_ < 0) return;
@@ -157,21 +205,23 @@ class BlobJob {
 
   const ChunkedBlob& blob_;
   const int fd_;
+  const bool x16_;                    // hash groups of 16 leaves with AVX-512 (decided once per job)
   std::vector<Sha256Digest> leaves_;  // leaf i is written by exactly one thread
-  std::atomic<size_t> next_pair_{0};
+  std::atomic<size_t> next_unit_{0};
   std::mutex write_mu_;
   size_t next_write_ = 0;   // guarded by write_mu_
   int error_number_ = 0;    // guarded by write_mu_; read after the job
   std::atomic<bool> failed_{false};
 };
 
-void RunJob(BlobJob& job, size_t num_chunks, common::ThreadPool& pool) {
-  // A blob of one or two chunks is one unit of hashing: no point waking the pool.
-  const size_t threads = num_chunks <= 2 ? 1 : pool.NumThreads();
-  if (threads == 1) {
+void RunJob(BlobJob& job, size_t num_chunks, bool writing, common::ThreadPool& pool) {
+  // Hashing one or two chunks is one piece of work: with nothing to write at the same time
+  // there is no point waking the pool.
+  const bool one_unit = writing ? num_chunks == 0 : num_chunks <= 2;
+  if (one_unit || pool.NumThreads() == 1) {
     job.Work();
   } else {
-    pool.ParallelFor(threads, [&](size_t) { job.Work(); });
+    pool.ParallelFor(pool.NumThreads(), [&](size_t) { job.Work(); });
   }
 }
 
@@ -180,7 +230,7 @@ void RunJob(BlobJob& job, size_t num_chunks, common::ThreadPool& pool) {
 Sha256Digest BlobName(std::span<const ByteSpan> parts, common::ThreadPool& pool) {
   ChunkedBlob blob(parts);
   BlobJob job(blob, -1);
-  RunJob(job, blob.num_chunks(), pool);
+  RunJob(job, blob.num_chunks(), /*writing=*/false, pool);
   return RootOf(blob.size(), job.leaves());
 }
 
@@ -194,7 +244,7 @@ StatusOr<Sha256Digest> WriteBlobFile(const std::string& path, std::span<const By
   }
   ChunkedBlob blob(parts);
   BlobJob job(blob, fd);
-  RunJob(job, blob.num_chunks(), pool);
+  RunJob(job, blob.num_chunks(), /*writing=*/true, pool);
   int err = job.failed() ? job.error_number() : 0;
   const char* what = "write";
   if (close(fd) != 0 && err == 0) {

@@ -21,6 +21,8 @@ namespace larch::forest {
 namespace {
 
 constexpr size_t kBlockRows = 64;
+// Tree evaluations (rows x trees) a batch needs per thread before other threads join in.
+constexpr size_t kMinTreeRowsPerTask = 16384;
 
 template <typename T>
 using BlockFn = void (*)(const CompiledTrees<T>&, const T*, size_t, size_t, T*, size_t, T*);
@@ -88,8 +90,14 @@ void RunBatch(const CompiledTrees<T>& c, const OutputPlan& p, const In* rows, si
   const size_t nf = static_cast<size_t>(p.num_feature);
   const size_t slots = static_cast<size_t>(p.NumSlots());
   const size_t threads = pool ? pool->NumThreads() : 1;
-  // Enough blocks to keep every thread busy, none larger than kBlockRows.
-  const size_t block = std::clamp<size_t>((n_rows + threads - 1) / threads, 1, kBlockRows);
+  // Other pool threads only for batches big enough to pay for waking them (tens of microseconds
+  // on a VM, more than a small batch costs): the server's batches of a few rows stay on the
+  // calling thread, which a 2-row batch once paid 10x its compute for.
+  const size_t trees = std::max<size_t>(1, c.root.size());
+  const bool parallel = threads > 1 && n_rows * trees >= 2 * kMinTreeRowsPerTask;
+  // Parallel: enough blocks to keep every thread busy; never larger than kBlockRows.
+  const size_t block = parallel ? std::clamp<size_t>((n_rows + threads - 1) / threads, 1, kBlockRows)
+                                : std::min(n_rows, kBlockRows);
   const size_t num_blocks = (n_rows + block - 1) / block;
   const BlockFn<T> kernel = ChooseKernel(c);
   auto run_block = [&](size_t b) {
@@ -113,7 +121,7 @@ void RunBatch(const CompiledTrees<T>& c, const OutputPlan& p, const In* rows, si
       FinishRow(p, kind, s.acc.data() + r * slots, out + (r0 + r) * out_per_row);
     }
   };
-  if (pool && num_blocks > 1) {
+  if (parallel && num_blocks > 1) {
     pool->ParallelFor(num_blocks, run_block);
   } else {
     for (size_t b = 0; b < num_blocks; ++b) run_block(b);

@@ -6,6 +6,8 @@ import { fromHalfBits, toHalfBits } from '../../lib/protocol/datatypes.js';
 import { classify } from '../../lib/protocol/classification.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from '../../lib/protocol/json-values.js';
 import { Reader, Writer } from '../../lib/grpc/wire.js';
+import { decodeHttpInferRequest } from '../../lib/protocol/http-codec.js';
+import type { InferenceModel } from '../../lib/backends/types.js';
 
 describe('FP16', () => {
   it('encodes exactly representable values, rounds half to even, saturates to Inf', () => {
@@ -73,5 +75,58 @@ describe('JSON values', () => {
     assert.deepEqual([x[1], x[2]], [-Infinity, Infinity]);
     assert.equal(toJsonDataText('FP32', new Float32Array([NaN, 1.5, -Infinity])), '[NaN,1.5,-Infinity]');
     assert.throws(() => fromJsonData('BYTES', (parseJsonText('[NaN]') as unknown[]), 1, 'x'), /expected a string/);
+  });
+
+  it('keeps NaN inside strings (escaped quotes included) and still rejects malformed text', () => {
+    const doc = parseJsonText('{"s":"say \\"NaN\\" -Infinity","t":["Infinity"],"v":[NaN]}') as { s: string; t: string[]; v: unknown[] };
+    assert.equal(doc.s, 'say "NaN" -Infinity');
+    assert.deepEqual(doc.t, ['Infinity']);
+    assert.ok(Number.isNaN((fromJsonData('FP32', doc.v, 1, 'v') as Float32Array)[0]!));
+    const bare = parseJsonText('{"d":[NaN,-Infinity,Infinity,1.5,[NaN]],"n":"x"}') as { d: unknown[] };
+    assert.deepEqual(Array.from(fromJsonData('FP64', bare.d, 5, 'd') as Float64Array), [NaN, -Infinity, Infinity, 1.5, NaN]);
+    for (const bad of ['[NaNx]', '{"a":NaN', '[1,]', '{"s":"NaN]', '[Infinit]']) assert.throws(() => parseJsonText(bad), SyntaxError, bad);
+  });
+});
+
+describe('binary request header plans', () => {
+  const model = {
+    name: 'm', version: '1', platform: 'test', maxBatchSize: 8, responseParameters: {},
+    inputs: [{ name: 'x', datatype: 'FP32', dims: [2] }], outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+    infer: () => Promise.reject(new Error('unused')), stats: () => { throw new Error('unused'); }, unload: () => Promise.resolve(),
+  } as unknown as InferenceModel;
+  const header = (rows: number) => Buffer.from(JSON.stringify({
+    id: 'r1', inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 2], parameters: { binary_data_size: rows * 8 } }],
+    outputs: [{ name: 'y', parameters: { binary_data: true } }],
+  }));
+  const body = (rows: number, values: number[]) => {
+    const h = header(rows);
+    return { bytes: Buffer.concat([h, Buffer.from(new Float32Array(values).buffer)]), headerLength: h.length };
+  };
+
+  it('a repeated header decodes each body\'s own values (the plan is shared, the data is not)', () => {
+    const a = body(1, [1, 2]);
+    const b = body(1, [3, 4]);
+    const ra = decodeHttpInferRequest(model, a.bytes, a.headerLength).request;
+    const rb = decodeHttpInferRequest(model, b.bytes, b.headerLength).request;
+    assert.deepEqual(Array.from(ra.inputs[0]!.data as Float32Array), [1, 2]);
+    assert.deepEqual(Array.from(rb.inputs[0]!.data as Float32Array), [3, 4]);
+    assert.equal(rb.id, 'r1');
+    assert.deepEqual(rb.outputs, [{ name: 'y', binary: true }]);
+    assert.deepEqual(rb.inputs[0]!.shape, [1, 2]);
+  });
+
+  it('a cached header still rejects a body whose binary section does not match it', () => {
+    const ok = body(2, [1, 2, 3, 4]);
+    decodeHttpInferRequest(model, ok.bytes, ok.headerLength);
+    const short = ok.bytes.subarray(0, ok.bytes.length - 4);
+    assert.throws(() => decodeHttpInferRequest(model, short, ok.headerLength), { code: 'INVALID_ARGUMENT', message: /only 12 remain/ });
+    const long = Buffer.concat([ok.bytes, Buffer.alloc(4)]);
+    assert.throws(() => decodeHttpInferRequest(model, long, ok.headerLength), { code: 'INVALID_ARGUMENT', message: /4 bytes after the JSON header/ });
+  });
+
+  it('an invalid header is refused every time, never cached', () => {
+    const h = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [9, 2], parameters: { binary_data_size: 72 } }] }));
+    const bytes = Buffer.concat([h, Buffer.alloc(72)]);
+    for (let i = 0; i < 2; i++) assert.throws(() => decodeHttpInferRequest(model, bytes, h.length), { code: 'INVALID_ARGUMENT', message: /max_batch_size 8/ });
   });
 });

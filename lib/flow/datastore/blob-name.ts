@@ -23,7 +23,7 @@ interface FlowNative {
   blobName(chunks: readonly ArrayBufferView[]): string;
   writeBlobFile(path: string, chunks: readonly ArrayBufferView[]): Promise<string>;
   sha256(chunks: readonly ArrayBufferView[]): string;
-  sha256Implementation(): 'sha-ni' | 'portable';
+  sha256Implementation(): string;
   sha256ForcePortable(force: boolean): boolean;
 }
 
@@ -54,8 +54,11 @@ export async function writeBlobFile(file: string, chunks: readonly ArrayBufferVi
 
 /** Plain SHA-256 with the same native code (for tests and benchmarks of the primitive). */
 export const nativeSha256 = (chunks: readonly ArrayBufferView[]): string => native.sha256(chunks);
-/** Which SHA-256 compression path the addon uses on this CPU. */
-export const sha256Implementation = (): 'sha-ni' | 'portable' => native.sha256Implementation();
+/**
+ * The SHA-256 compression paths the addon uses on this CPU: 'sha-ni' and/or 'avx512x16' (16
+ * leaves at once), comma-separated, or 'portable'.
+ */
+export const sha256Implementation = (): string => native.sha256Implementation();
 /** Forces the portable SHA-256 path (tests run both); returns the previous setting. */
 export const sha256ForcePortable = (force: boolean): boolean => native.sha256ForcePortable(force);
 

@@ -45,6 +45,9 @@ export class LocalStorage implements SyncReadableStorage {
   }
 
   async putBlob(chunks: readonly Uint8Array[]): Promise<BlobInfo> {
+    if (!Array.isArray(chunks) || chunks.some((c) => !ArrayBuffer.isView(c))) {
+      throw new DatastoreError('INVALID_ARGUMENT', 'putBlob expects an array of Uint8Array chunks');
+    }
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);
     if (size < kOverlapThreshold) {
       const hash = blobName(chunks);

@@ -81,6 +81,10 @@ export interface DeployResult {
   lineage: Lineage;
 }
 
+// Plain SHA-256, deliberately not the datastore's blob name (lib/flow/datastore/blob-name.ts):
+// model_sha256 is checked against a file in the model repository and data_hash against the raw
+// training bytes, both outside the datastore, and either can be checked with `sha256sum`. Lineage
+// finds the artifacts themselves by the blob names recorded in the task index.
 function sha256(parts: ArrayBufferView[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
