@@ -12,6 +12,7 @@
       "native/forest/compile.cc",
       "native/forest/complete_layout.cc",
       "native/forest/document.cc",
+      "native/forest/evaluate_complete_avx512.cc",
       "native/forest/forest_ir.cc",
       "native/forest/json_reader.cc",
       "native/forest/lightgbm_objective.cc",

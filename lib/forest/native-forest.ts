@@ -17,6 +17,8 @@ export interface ForestInfo {
   numTarget: number;
   /** Layout single-row predictions walk: 'complete' (pointer-free, shallow numerical forests) or 'packed'. */
   singleRowLayout: 'complete' | 'packed';
+  /** Whether single rows use the AVX-512 kernel (off with LARCH_FOREST_SIMD=off). */
+  singleRowSimd: boolean;
 }
 
 /** 0 value, 1 margin, 2 class (native OutputKind). */

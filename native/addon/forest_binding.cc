@@ -1,7 +1,7 @@
 // N-API surface of the forest engine (lib/forest/native-forest.ts declares its types):
 //   forestLoad(bytes: Uint8Array, format: string, fileName: string) -> Promise<handle>
 //   forestInfo(handle) -> { numFeature, numOutput, numClassOutput, task, float64, numTree,
-//                           singleRowLayout: 'complete' | 'packed', ... }
+//                           singleRowLayout: 'complete' | 'packed', singleRowSimd, ... }
 //   forestPredict(handle, X, rows, kind, out) -> Promise<void>   (native thread pool)
 //   forestPredictSync(handle, X, rows, kind, out) -> undefined   (calling thread)
 //   forestToTreelite(handle) -> Buffer
@@ -191,6 +191,7 @@ Napi::Value ForestInfo(const Napi::CallbackInfo& info) {
   o.Set("numClass", p->ir().MaxNumClass());
   o.Set("numTarget", p->ir().num_target);
   o.Set("singleRowLayout", p->UsesCompleteLayout() ? "complete" : "packed");
+  o.Set("singleRowSimd", p->UsesSimdSingleRow());
   return o;
 }
 

@@ -26,27 +26,28 @@ bool Qualifies(const CompiledTrees<T>& c) {
   return true;
 }
 
-// Writes the subtree of packed node `p` at heap index `i`, level `level`, of a tree padded to
-// depth `depth`. A packed leaf above the last level repeats into every leaf slot below it.
+// Writes the subtree of packed node `p` at heap index `i`, level `level`, into lane `lane` of a
+// group padded to depth `depth`. A packed leaf above the last level repeats into every leaf slot
+// below it.
 template <typename T>
-void Fill(const PackedNode<T>* p, uint32_t i, uint32_t level, uint32_t depth, uint32_t num_feature,
-          CompleteNode<T>* nodes, T* leaves) {
-  const uint32_t first_leaf = (1u << depth) - 1;
+void Fill(const PackedNode<T>* p, uint32_t i, uint32_t level, uint32_t depth, uint32_t lane,
+          uint32_t num_feature, CompleteNode<T>* nodes, T* leaves) {
+  constexpr uint32_t kG = kCompleteGroup;
   if (level == depth) {
-    leaves[i - first_leaf] = p->value;  // the compiler bounds every tree's depth by `depth`
+    leaves[(i - ((1u << depth) - 1)) * kG + lane] = p->value;  // tree depth <= group depth
     return;
   }
   if (p->meta & kMetaLeaf) {
-    nodes[i] = CompleteNode<T>{T(0), 0};
-    Fill(p, 2 * i + 1, level + 1, depth, num_feature, nodes, leaves);
-    Fill(p, 2 * i + 2, level + 1, depth, num_feature, nodes, leaves);
+    nodes[i * kG + lane] = CompleteNode<T>{T(0), 0};
+    Fill(p, 2 * i + 1, level + 1, depth, lane, num_feature, nodes, leaves);
+    Fill(p, 2 * i + 2, level + 1, depth, lane, num_feature, nodes, leaves);
     return;
   }
   const uint32_t feature = p->meta & kMetaFeatureMask;
   const bool default_distant = (p->meta & kMetaDefaultDistant) != 0;
-  nodes[i] = CompleteNode<T>{p->value, default_distant ? num_feature + feature : feature};
-  Fill(p + 1, 2 * i + 1, level + 1, depth, num_feature, nodes, leaves);
-  Fill(p + p->aux, 2 * i + 2, level + 1, depth, num_feature, nodes, leaves);
+  nodes[i * kG + lane] = CompleteNode<T>{p->value, default_distant ? num_feature + feature : feature};
+  Fill(p + 1, 2 * i + 1, level + 1, depth, lane, num_feature, nodes, leaves);
+  Fill(p + p->aux, 2 * i + 2, level + 1, depth, lane, num_feature, nodes, leaves);
 }
 
 }  // namespace
@@ -57,39 +58,43 @@ void BuildCompleteTrees(const CompiledTrees<T>& c, int32_t num_feature, Complete
   if (!Qualifies(c)) return;
   const size_t num_tree = c.root.size();
   const size_t num_group = (num_tree + kCompleteGroup - 1) / kCompleteGroup;
-  size_t total_nodes = 0, total_leaves = 0;
   std::vector<uint32_t> group_depth(num_group, 0);
   for (size_t t = 0; t < num_tree; ++t) {
     uint32_t& d = group_depth[t / kCompleteGroup];
     d = std::max(d, c.depth[t]);
   }
-  for (size_t t = 0; t < num_tree; ++t) {
-    const uint32_t d = group_depth[t / kCompleteGroup];
-    total_nodes += (size_t{1} << d) - 1;
-    total_leaves += size_t{1} << d;
+  size_t total_nodes = 0, total_leaves = 0;
+  for (uint32_t d : group_depth) {
+    total_nodes += ((size_t{1} << d) - 1) * kCompleteGroup;
+    total_leaves += (size_t{1} << d) * kCompleteGroup;
   }
   // Bounded padding: a few chain-like deep trees must not blow the copy up to 2^12 per tree.
-  if (total_nodes + total_leaves > 8 * c.nodes.size() + 8192 || total_nodes >= (1ull << 32) ||
-      total_leaves >= (1ull << 32)) {
+  if (total_nodes + total_leaves > 16 * c.nodes.size() + 8192 || total_nodes >= (1ull << 31) ||
+      total_leaves >= (1ull << 31)) {  // vector gathers take signed 32-bit indices
     return;
   }
-  out->nodes.resize(total_nodes);
-  out->leaves.resize(total_leaves);
-  out->node_begin.reserve(num_tree);
-  out->leaf_begin.reserve(num_tree);
-  out->slot.reserve(num_tree);
+  // Empty lanes of a partial last group keep these zero records: feature 0, threshold 0.
+  out->nodes.assign(total_nodes, CompleteNode<T>{T(0), 0});
+  out->leaves.assign(total_leaves, T(0));
   size_t node_at = 0, leaf_at = 0;
-  for (size_t t = 0; t < num_tree; ++t) {
-    const uint32_t d = group_depth[t / kCompleteGroup];
-    out->node_begin.push_back(static_cast<uint32_t>(node_at));
-    out->leaf_begin.push_back(static_cast<uint32_t>(leaf_at));
-    out->slot.push_back(static_cast<uint32_t>(c.output[t].slot));
-    Fill(c.nodes.data() + c.root[t], 0, 0, d, static_cast<uint32_t>(num_feature),
-         out->nodes.data() + node_at, out->leaves.data() + leaf_at);
-    node_at += (size_t{1} << d) - 1;
-    leaf_at += size_t{1} << d;
+  for (size_t g = 0; g < num_group; ++g) {
+    const uint32_t d = group_depth[g];
+    out->group_nodes.push_back(static_cast<uint32_t>(node_at));
+    out->group_leaves.push_back(static_cast<uint32_t>(leaf_at));
+    const size_t t_end = std::min(num_tree, (g + 1) * kCompleteGroup);
+    uint32_t group_slot = static_cast<uint32_t>(c.output[g * kCompleteGroup].slot);
+    for (size_t t = g * kCompleteGroup; t < t_end; ++t) {
+      if (static_cast<uint32_t>(c.output[t].slot) != group_slot) group_slot = kMixedSlots;
+      Fill(c.nodes.data() + c.root[t], 0, 0, d, static_cast<uint32_t>(t % kCompleteGroup),
+           static_cast<uint32_t>(num_feature), out->nodes.data() + node_at, out->leaves.data() + leaf_at);
+      out->slot.push_back(static_cast<uint32_t>(c.output[t].slot));
+    }
+    out->group_slot.push_back(group_slot);
+    node_at += ((size_t{1} << d) - 1) * kCompleteGroup;
+    leaf_at += (size_t{1} << d) * kCompleteGroup;
   }
   out->group_depth = std::move(group_depth);
+  out->expanded_size = 2 * num_feature;
   out->usable = true;
 }
 

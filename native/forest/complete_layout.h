@@ -1,16 +1,20 @@
 // The complete ("implicit") layout: a second, pointer-free copy of shallow numerical forests,
 // built from the packed layout (compile.h) for the latency path (evaluate_complete.h).
 //
-// Trees are cut into lockstep groups of kCompleteGroup consecutive trees; every tree of a group
-// is padded to the group's depth D into a perfect binary tree stored in heap order:
+// Trees are cut into lockstep groups of kCompleteGroup (16) consecutive trees; every tree of a
+// group is padded to the group's depth D into a perfect binary tree in heap order (node i's
+// children are 2i+1, near, and 2i+2, distant), and the group's 16 trees are interleaved node by
+// node:
 //
-//   nodes: 2^D - 1 CompleteNode records, node i's children are 2i+1 (near) and 2i+2 (distant)
-//   leaves: 2^D values; the walk ends at node index i in [2^D - 1, 2^(D+1) - 1), leaf i - (2^D - 1)
+//   nodes:  (2^D - 1) * 16 CompleteNode records, heap node i of lane k at i * 16 + k
+//   leaves: 2^D * 16 values, leaf j of lane k at j * 16 + k (the walk ends at i = 2^D - 1 + j)
 //
-// so a traversal is exactly D steps of `i = 2i + 1 + (xr[feature] >= threshold)`: no child
-// offsets, no leaf test, no loop-exit branch. A leaf of the original tree above depth D is
-// repeated over all 2^(D-d) leaf slots below it; the padding nodes on the way there read
-// feature 0 and may go either way.
+// so a walk is exactly D steps of `i = 2i + 1 + (xr[feature] >= threshold)`: no child offsets,
+// no leaf test, no loop-exit branch, and the lane's address is base + i * 16 + k with k a
+// constant, so no per-tree base pointer is needed. A leaf of the original tree above depth D is
+// repeated over all 2^(D-d) leaf slots below it; the padding nodes on the way read feature 0 and
+// may go either way. A last group of fewer than 16 trees is padded with empty lanes whose
+// leaves are never added.
 //
 // Missing values cost nothing at evaluation time: the row is first expanded to 2 * num_feature
 // values, xr[f] = x[f] with NaN -> -inf and xr[nf + f] = x[f] with NaN -> +inf, and a node whose
@@ -34,6 +38,8 @@ inline constexpr uint32_t kCompleteGroup = 16;
 // Deeper groups would pad too much (2^D nodes per tree); they keep the packed layout.
 inline constexpr uint32_t kCompleteMaxDepth = 12;
 
+inline constexpr uint32_t kMixedSlots = ~0u;
+
 template <typename T>
 struct CompleteNode {
   T threshold;
@@ -43,16 +49,18 @@ struct CompleteNode {
 template <typename T>
 struct CompleteTrees {
   bool usable = false;
+  int32_t expanded_size = 0;          // 2 * num_feature: values in an expanded row
   std::vector<CompleteNode<T>> nodes;
   std::vector<T> leaves;
-  std::vector<uint32_t> node_begin;   // per tree: its first node in `nodes`
-  std::vector<uint32_t> leaf_begin;   // per tree: its first leaf in `leaves`
   std::vector<uint32_t> slot;         // per tree: the accumulator slot its leaves go to
-  std::vector<uint32_t> group_depth;  // per group of kCompleteGroup trees: D
+  std::vector<uint32_t> group_depth;  // per group: D
+  std::vector<uint32_t> group_nodes;  // per group: its first node in `nodes`
+  std::vector<uint32_t> group_leaves; // per group: its first leaf in `leaves`
+  std::vector<uint32_t> group_slot;   // per group: the one slot of all its trees, or kMixedSlots
 };
 
 // Fills c->complete when the forest qualifies (see above); leaves it unusable otherwise.
-// Padding is bounded: the layout may hold at most 8x the packed node count (plus a small floor).
+// Padding is bounded: the layout may hold at most 16x the packed node count (plus a small floor).
 template <typename T>
 void BuildCompleteTrees(const CompiledTrees<T>& packed, int32_t num_feature, CompleteTrees<T>* out);
 

@@ -30,39 +30,55 @@ inline void ExpandRow(const T* __restrict x, size_t num_feature, T* __restrict x
   }
 }
 
-// Walks trees [t0, t0 + kN) of one group for the expanded row xr and adds their leaves to acc.
-template <typename T, uint32_t kN>
-inline void WalkGroup(const CompleteTrees<T>& c, size_t t0, uint32_t depth, const T* __restrict xr,
+// Walks the 16 lanes of group g for the expanded row xr and adds the first `count` lanes'
+// leaves to acc, in tree order. Lane k's position is kept as the byte offset of its node,
+// b = (16 * i + k) * sizeof(node) for heap index i, so the node is at nodes + b, and the step
+// i -> 2i + 1 + distant is b -> 2b + (16 - k) * sizeof(node) + distant * 16 * sizeof(node): a
+// single lea with a per-lane constant, so the compiler needs no per-lane base pointer.
+template <typename T>
+inline void WalkGroup(const CompleteTrees<T>& c, size_t g, uint32_t count, const T* __restrict xr,
                       T* __restrict acc) {
-  const CompleteNode<T>* base[kN];
-  uint32_t idx[kN];
-  for (uint32_t k = 0; k < kN; ++k) {
-    base[k] = c.nodes.data() + c.node_begin[t0 + k];
-    idx[k] = 0;
-  }
+  constexpr size_t kG = kCompleteGroup;
+  constexpr size_t kNode = sizeof(CompleteNode<T>);
+  constexpr size_t kRow = kG * kNode;  // one heap index, all 16 lanes
+  const char* nodes = reinterpret_cast<const char*>(c.nodes.data() + c.group_nodes[g]);
+#if defined(__GNUC__)
+  // One register for the group's base: otherwise GCC keeps data() and the group offset apart
+  // and adds both on every step.
+  asm("" : "+r"(nodes));
+#endif
+  const uint32_t depth = c.group_depth[g];
+  size_t b[kG];
+  for (size_t k = 0; k < kG; ++k) b[k] = k * kNode;
   for (uint32_t d = 0; d < depth; ++d) {
-    for (uint32_t k = 0; k < kN; ++k) {
-      const CompleteNode<T> n = base[k][idx[k]];
-      idx[k] = 2 * idx[k] + 1 + static_cast<uint32_t>(xr[n.feature] >= n.threshold);
+    for (size_t k = 0; k < kG; ++k) {
+      const auto* n = reinterpret_cast<const CompleteNode<T>*>(nodes + b[k]);
+      b[k] = 2 * b[k] + (kRow - k * kNode) + (xr[n->feature] >= n->threshold ? kRow : 0);
     }
   }
-  const uint32_t first_leaf = (1u << depth) - 1;
-  for (uint32_t k = 0; k < kN; ++k) {
-    acc[c.slot[t0 + k]] += c.leaves[c.leaf_begin[t0 + k] + idx[k] - first_leaf];
+  // The walk ended at heap index 2^D - 1 + leaf, i.e. b / kNode = 16 * (2^D - 1 + leaf) + k.
+  const T* __restrict leaves = c.leaves.data() + c.group_leaves[g];
+  const size_t first = kG * ((size_t{1} << depth) - 1);
+  const uint32_t* slot = c.slot.data() + g * kG;
+  if (c.group_slot[g] != kMixedSlots) {
+    // One slot for the whole group: sum in a register, so the 16 additions are not chained
+    // through a store and a reload of acc (same additions, same order).
+    T sum = acc[c.group_slot[g]];
+    for (uint32_t k = 0; k < count; ++k) sum += leaves[b[k] / kNode - first];
+    acc[c.group_slot[g]] = sum;
+    return;
   }
+  for (uint32_t k = 0; k < count; ++k) acc[slot[k]] += leaves[b[k] / kNode - first];
 }
 
 // Adds every tree's leaf for one expanded row to acc (num_slots accumulators, already zeroed).
 template <typename T>
 void EvaluateRowComplete(const CompleteTrees<T>& c, const T* __restrict xr, T* __restrict acc) {
   const size_t num_tree = c.slot.size();
-  const size_t full = num_tree - num_tree % kCompleteGroup;
-  for (size_t t0 = 0; t0 < full; t0 += kCompleteGroup) {
-    WalkGroup<T, kCompleteGroup>(c, t0, c.group_depth[t0 / kCompleteGroup], xr, acc);
-  }
-  // The last, partial group: one tree at a time, still in tree order.
-  for (size_t t = full; t < num_tree; ++t) {
-    WalkGroup<T, 1>(c, t, c.group_depth[t / kCompleteGroup], xr, acc);
+  const size_t num_group = c.group_depth.size();
+  for (size_t g = 0; g < num_group; ++g) {
+    const uint32_t count = static_cast<uint32_t>(std::min<size_t>(kCompleteGroup, num_tree - g * kCompleteGroup));
+    WalkGroup(c, g, count, xr, acc);
   }
 }
 

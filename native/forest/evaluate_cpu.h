@@ -11,9 +11,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "forest/compile.h"
 #include "forest/evaluate_complete.h"
+#include "forest/evaluate_complete_avx512.h"
 
 namespace larch::forest {
 
@@ -148,11 +150,19 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
   // Remaining rows (all of them for small batches): the complete layout when the forest has
   // one, else lanes are consecutive trees of the packed layout.
   const size_t lane_trees = num_tree - num_tree % kLanes;
+  bool avx512 = false;
+  if constexpr (std::is_same_v<T, float>) avx512 = lane_rows < n_rows && CpuHasAvx512();
   for (size_t r = lane_rows; r < n_rows; ++r) {
     const T* x = rows + r * num_feature;
     T* a = acc + r * num_slots;
     if (c.complete.usable) {
       ExpandRow(x, num_feature, expanded);
+      if constexpr (std::is_same_v<T, float>) {
+        if (avx512) {
+          EvaluateRowCompleteAvx512(c.complete, expanded, a);
+          continue;
+        }
+      }
       EvaluateRowComplete(c.complete, expanded, a);
       continue;
     }

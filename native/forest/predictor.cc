@@ -159,6 +159,10 @@ bool Predictor::UsesCompleteLayout() const {
   return compiled_->float64 ? compiled_->f64.complete.usable : compiled_->f32.complete.usable;
 }
 
+bool Predictor::UsesSimdSingleRow() const {
+  return !compiled_->float64 && compiled_->f32.complete.usable && CpuHasAvx512();
+}
+
 std::string_view Predictor::TaskName() const {
   switch (forest_.task_type) {
     case TaskType::kBinaryClf: return "binary";

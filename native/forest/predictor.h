@@ -69,6 +69,9 @@ class Predictor {
   // Whether single rows (and the rows of a batch left over after its blocks of 8) walk the
   // pointer-free complete layout (complete_layout.h) rather than the packed one.
   bool UsesCompleteLayout() const;
+  // Whether that walk is the AVX-512 kernel (float32 models on a CPU with AVX-512F, unless
+  // LARCH_FOREST_SIMD=off) rather than the portable one.
+  bool UsesSimdSingleRow() const;
 
   // The IR the predictor was compiled from (for toTreelite and introspection).
   const Forest& ir() const { return forest_; }

@@ -2,10 +2,14 @@
 // NaN expanded into the row) against the packed-layout path a 64-row batch takes: every row
 // predicted on its own must equal, bit for bit, the same row predicted inside the batch, on every
 // fixture model (with NaN injected), and on hand-built forests whose expected margins are worked
-// out here by a plain tree walk. Also: which forests the complete layout accepts.
+// out here by a plain tree walk. Also: which forests the complete layout accepts. Where the CPU
+// has AVX-512 the whole file runs a second time in a child process with LARCH_FOREST_SIMD=off, so
+// the portable kernel passes the same checks (and hence equals the AVX-512 one bit for bit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadModel, type Model, type OutputKind } from '../../lib/index.js';
 import { forestNative } from '../../lib/forest/native-forest.js';
 import { nativeHandleOf } from '../../lib/forest/model.js';
@@ -15,6 +19,8 @@ import { buildCheckpoint, type TestForest, type TestNode } from './tl-builder.js
 const BATCH = 64;  // a multiple of 8: the whole batch takes the packed kernel's row lanes
 
 const layoutOf = (m: Model) => forestNative.forestInfo(nativeHandleOf(m)).singleRowLayout;
+const simdOf = (m: Model) => forestNative.forestInfo(nativeHandleOf(m)).singleRowSimd;
+const SIMD_OFF = process.env.LARCH_FOREST_SIMD === 'off';
 
 // Rows predicted one at a time must equal the same rows predicted as one batch.
 function assertRowsMatchBatch(model: Model, X: Float32Array | Float64Array, output: OutputKind, what: string) {
@@ -47,11 +53,14 @@ function rowsWithNaN(input: Float32Array, nf: number): Float32Array {
 test('every fixture model: each row alone equals the row inside a batch (NaN, float32/float64 input)', async () => {
   const seen = new Set<string>();
   const layouts = { complete: 0, packed: 0 };
+  let simd = 0;
   for (const c of manifestCases().filter((k) => k.library !== 'onnx')) {
     if (seen.has(c.model_file)) continue;
     seen.add(c.model_file);
     const model = await loadModel(path.join(FIXTURES, c.model_file));
     layouts[layoutOf(model)]++;
+    if (simdOf(model)) simd++;
+    if (simdOf(model)) assert.equal(model.dtype, 'float32', `${c.model_file}: AVX-512 kernel on a float64 model`);
     const X = rowsWithNaN(readArray(c.input_file) as Float32Array, model.numFeature);
     const outputs: OutputKind[] = ['margin', 'value'];
     if (model.task === 'binary' || model.task === 'multiclass') outputs.push('class');
@@ -63,7 +72,25 @@ test('every fixture model: each row alone equals the row inside a batch (NaN, fl
   // The fixtures hold both kinds: shallow numerical forests and categorical / deep / vector ones.
   assert.ok(layouts.complete >= 5, `complete layout used by ${layouts.complete} fixture models`);
   assert.ok(layouts.packed >= 1, `packed layout used by ${layouts.packed} fixture models`);
+  if (SIMD_OFF) assert.equal(simd, 0, 'LARCH_FOREST_SIMD=off must select the portable kernel');
 });
+
+test('the portable single-row kernel passes the same checks (LARCH_FOREST_SIMD=off)', async (t) => {
+  const model = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: stump(0, true) }] }));
+  if (SIMD_OFF || !simdOf(model)) {
+    t.skip(SIMD_OFF ? 'this is the portable run' : 'no AVX-512 here: every other test already ran the portable kernel');
+    return;
+  }
+  // Without NODE_TEST_CONTEXT, which would make the child report to this runner and exit 0.
+  const env: NodeJS.ProcessEnv = { ...process.env, LARCH_FOREST_SIMD: 'off' };
+  delete env.NODE_TEST_CONTEXT;
+  const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, `portable run failed:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
+});
+
+function stump(threshold: number, defaultLeft: boolean): TestNode[] {
+  return [{ feature: 0, op: '<', threshold, left: 1, right: 2, defaultLeft }, { leaf: 1 }, { leaf: 2 }];
+}
 
 // A deterministic pseudo-random generator, so a failure reproduces.
 function rng(seed: number) {
@@ -91,19 +118,21 @@ function randomTree(next: () => number, nf: number, maxDepth: number): TestNode[
   return nodes;
 }
 
-// The expected margin: each tree walked plainly, leaves summed in tree order in the model's type.
-function walkSum(f: TestForest, row: number[]): number {
+// The expected margins: each tree walked plainly, leaves summed in tree order in the model's type
+// into the tree's class.
+function walkSums(f: TestForest, row: number[]): number[] {
   const round = f.float64 ? (v: number) => v : Math.fround;
-  let acc = 0;
-  for (const { nodes } of f.trees) {
+  const acc = new Array<number>(f.numClass?.[0] ?? 1).fill(0);
+  for (const { nodes, classId } of f.trees) {
     let n = nodes[0]!;
     while (!('leaf' in n)) {
-      if (!('threshold' in n) || n.op !== '<') throw new Error('walkSum handles only < splits');
+      if (!('threshold' in n) || n.op !== '<') throw new Error('walkSums handles only < splits');
       const x = round(row[n.feature]!);
       const left = Number.isNaN(x) ? n.defaultLeft === true : x < round(n.threshold);
       n = nodes[left ? n.left : n.right]!;
     }
-    acc = round(acc + round(n.leaf as number));
+    const k = classId ?? 0;
+    acc[k] = round(acc[k]! + round(n.leaf as number));
   }
   return acc;
 }
@@ -114,28 +143,33 @@ function randomRows(next: () => number, nf: number, rows: number): number[][] {
     next() < 0.15 ? specials[Math.floor(next() * specials.length)]! : Math.round((next() - 0.5) * 8) / 4));
 }
 
-for (const float64 of [false, true]) {
-  test(`mixed-depth forest, partial last group, single-leaf trees (${float64 ? 'float64' : 'float32'})`, async () => {
-    const next = rng(float64 ? 7 : 11);
-    const nf = 5;
-    // 37 trees: two full lockstep groups of 16 and a partial one; depths 0 to 7 mixed in a group.
-    const trees = Array.from({ length: 37 }, (_, t) => ({ nodes: t % 11 === 4 ? [{ leaf: 0.5 + t }] : randomTree(next, nf, t % 8) }));
-    const f: TestForest = { float64, numFeature: nf, trees };
+// nf 5: the AVX-512 kernel reads the expanded row from registers; nf 40 (80 expanded values):
+// with a gather. 300 trees = 19 lockstep groups, all of depth 7 but group 12 (depth 3), so the
+// AVX-512 kernel walks runs of 8, 4, 1, 4 and 2 groups, the last one partial (12 trees). Depths
+// 3 to 7 (0 to 3 in group 12) and single-leaf trees are mixed inside every group. classes 3: trees take turns over
+// three outputs, so a group's leaves go to mixed slots.
+const SHAPES = [[false, 5, 1], [true, 5, 1], [false, 40, 1], [true, 40, 1], [false, 5, 3], [true, 40, 3]] as const;
+for (const [float64, nf, classes] of SHAPES) {
+  test(`random forest of mixed depths (${float64 ? 'float64' : 'float32'}, ${nf} features, ${classes} outputs)`, async () => {
+    const next = rng((float64 ? 7 : 11) + nf + classes);
+    const trees = Array.from({ length: 300 }, (_, t) => ({
+      classId: t % classes,
+      nodes: t % 11 === 4 ? [{ leaf: 0.5 + t }] : randomTree(next, nf, Math.floor(t / 16) === 12 ? t % 4 : 3 + (t % 5)),
+    }));
+    const f: TestForest = classes === 1 ? { float64, numFeature: nf, trees }
+      : { float64, numFeature: nf, trees, task: 'multiclass', numClass: [classes], postprocessor: 'softmax' };
     const model = await loadModel(buildCheckpoint(f));
     assert.equal(layoutOf(model), 'complete');
+    assert.equal(simdOf(model) && float64, false);
     const rows = randomRows(next, nf, BATCH);
     const X = float64 ? new Float64Array(rows.flat()) : new Float32Array(rows.flat());
     assertRowsMatchBatch(model, X, 'margin', 'random forest');
     for (let r = 0; r < BATCH; r++) {
-      const got = model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output: 'margin' })[0];
-      assert.equal(got, walkSum(f, Array.from(X.subarray(r * nf, (r + 1) * nf))), `row ${r}: ${rows[r]!.join(', ')}`);
+      const got = Array.from(model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output: 'margin' }));
+      assert.deepEqual(got, walkSums(f, Array.from(X.subarray(r * nf, (r + 1) * nf))), `row ${r}: ${rows[r]!.join(', ')}`);
     }
   });
 }
-
-const stump = (threshold: number, defaultLeft: boolean): TestNode[] => [
-  { feature: 0, op: '<', threshold, left: 1, right: 2, defaultLeft }, { leaf: 1 }, { leaf: 2 },
-];
 
 test('infinite inputs and thresholds keep their exact meaning on the single-row path', async () => {
   const rows = [[Infinity], [-Infinity], [NaN], [0], [3e38]];
