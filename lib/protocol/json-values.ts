@@ -27,17 +27,7 @@ const kMarker: Record<string, string> = {
   'NaN': JSON.stringify('\u0000larch:NaN'), 'Infinity': JSON.stringify('\u0000larch:Inf'), '-Infinity': JSON.stringify('\u0000larch:-Inf'),
 };
 
-// Matches whenever some string literal contains NaN or Infinity: the text between the nearest
-// quotes around such a token holds no quote, so this finds it (escaped quotes included). It also
-// matches some tokens outside strings ("a",NaN,"b"): then the exact pass below runs, never wrongly.
-const kNonFiniteInString = /"[^"]*(?:NaN|Infinity)[^"]*"/;
-
 function rewriteNonFinite(text: string): string {
-  if (!kNonFiniteInString.test(text)) {
-    // Every token is bare: plain replacements (-Infinity before Infinity; the markers contain
-    // neither word, and NaN goes last).
-    return text.replaceAll('-Infinity', kMarker['-Infinity']!).replaceAll('Infinity', kMarker.Infinity!).replaceAll('NaN', kMarker.NaN!);
-  }
   return text.replace(kStringOrNonFinite, (m) => (m.charCodeAt(0) === 0x22 ? m : kMarker[m]!));
 }
 
