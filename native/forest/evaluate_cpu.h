@@ -163,9 +163,7 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
   }
   const PackedNode<T>* nodes = c.nodes.data();
   const size_t num_tree = c.root.size();
-  // A forest with a complete layout is evaluated row by row through it at every batch size:
-  // measured 1.6 us/row against 5.2 us/row for the 8-row lanes below (500 trees, depth 8).
-  const size_t lane_rows = c.complete.usable ? 0 : n_rows - n_rows % kLanes;
+  const size_t lane_rows = n_rows - n_rows % kLanes;
   if (lane_rows > 0) {
     for (size_t t = 0; t < num_tree; ++t) {
       const PackedNode<T>* root = nodes + c.root[t];
