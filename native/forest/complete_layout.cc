@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "forest/compile.h"
@@ -14,6 +16,10 @@ namespace {
 // Why a forest keeps only the packed layout (see the header); checked before anything is built.
 template <typename T>
 bool Qualifies(const CompiledTrees<T>& c) {
+  // LARCH_FOREST_LAYOUT=packed turns the complete layout off (diagnostics, and the tests that
+  // check both layouts give the same bits).
+  const char* layout = std::getenv("LARCH_FOREST_LAYOUT");
+  if (layout != nullptr && std::strcmp(layout, "packed") == 0) return false;
   if (c.has_categorical || c.has_special || c.has_leaf_vectors || c.root.empty()) return false;
   for (uint32_t d : c.depth) {
     if (d > kCompleteMaxDepth) return false;

@@ -71,15 +71,32 @@ inline void WalkGroup(const CompleteTrees<T>& c, size_t g, uint32_t count, const
   for (uint32_t k = 0; k < count; ++k) acc[slot[k]] += leaves[b[k] / kNode - first];
 }
 
-// Adds every tree's leaf for one expanded row to acc (num_slots accumulators, already zeroed).
+// Adds the leaves of groups [g_begin, g_end) for one expanded row to acc (num_slots
+// accumulators), in tree order.
 template <typename T>
-void EvaluateRowComplete(const CompleteTrees<T>& c, const T* __restrict xr, T* __restrict acc) {
+void EvaluateRowComplete(const CompleteTrees<T>& c, size_t g_begin, size_t g_end, const T* __restrict xr,
+                         T* __restrict acc) {
   const size_t num_tree = c.slot.size();
-  const size_t num_group = c.group_depth.size();
-  for (size_t g = 0; g < num_group; ++g) {
+  for (size_t g = g_begin; g < g_end; ++g) {
     const uint32_t count = static_cast<uint32_t>(std::min<size_t>(kCompleteGroup, num_tree - g * kCompleteGroup));
     WalkGroup(c, g, count, xr, acc);
   }
+}
+
+// The end of the tile of groups that starts at g_begin: as many groups as fit in about 2 MiB
+// (at least one), so a block of rows walks a tile while its nodes stay in L2, then the next.
+template <typename T>
+size_t CompleteTileEnd(const CompleteTrees<T>& c, size_t g_begin) {
+  constexpr size_t kTileBytes = size_t{2} << 20;
+  const size_t num_group = c.group_depth.size();
+  size_t bytes = 0, g = g_begin;
+  while (g < num_group) {
+    const size_t leaves = kCompleteGroup << c.group_depth[g];
+    bytes += (leaves - kCompleteGroup) * sizeof(CompleteNode<T>) + leaves * sizeof(T);
+    if (bytes > kTileBytes && g > g_begin) break;
+    ++g;
+  }
+  return g;
 }
 
 }  // namespace larch::forest

@@ -3,6 +3,8 @@
 // equal bit for bit.
 #pragma once
 
+#include <cstddef>
+
 #include "forest/compile.h"
 #include "forest/evaluate_complete.h"
 
@@ -12,6 +14,7 @@ namespace larch::forest {
 bool CpuHasAvx512();
 
 // Same contract as EvaluateRowComplete<float>; call only when CpuHasAvx512().
-void EvaluateRowCompleteAvx512(const CompleteTrees<float>& c, const float* xr, float* acc);
+void EvaluateRowCompleteAvx512(const CompleteTrees<float>& c, size_t g_begin, size_t g_end,
+                               const float* xr, float* acc);
 
 }  // namespace larch::forest

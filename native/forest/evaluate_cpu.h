@@ -118,7 +118,36 @@ inline const PackedNode<T>* Step(const PackedNode<T>* n, const T* row) {
   return n + ((n->aux & mask) | (near & ~mask));
 }
 
-// Fast instantiation: kLanes independent traversals advance in lockstep for a fixed number of
+// Complete layout (complete_layout.h), for every row of the block: expand the rows, then walk
+// one tile of tree groups for all rows before the next tile (large models stay in L2 per tile),
+// each row's leaves still arriving in tree order. Measured on the bench model (500 trees, depth
+// 8, one row at a time): 1.9 us per row with AVX-512, 3.2 us portable, against 5.3 us for the
+// packed lockstep kernel below.
+template <typename T>
+void EvaluateBlockComplete(const CompleteTrees<T>& c, const T* __restrict rows, size_t n_rows,
+                           size_t num_feature, T* __restrict acc, size_t num_slots,
+                           T* __restrict expanded) {
+  const size_t nx = 2 * num_feature;
+  for (size_t r = 0; r < n_rows; ++r) ExpandRow(rows + r * num_feature, num_feature, expanded + r * nx);
+  bool avx512 = false;
+  if constexpr (std::is_same_v<T, float>) avx512 = CpuHasAvx512();
+  const size_t num_group = c.group_depth.size();
+  for (size_t g = 0; g < num_group;) {
+    const size_t g_end = CompleteTileEnd(c, g);
+    for (size_t r = 0; r < n_rows; ++r) {
+      if constexpr (std::is_same_v<T, float>) {
+        if (avx512) {
+          EvaluateRowCompleteAvx512(c, g, g_end, expanded + r * nx, acc + r * num_slots);
+          continue;
+        }
+      }
+      EvaluateRowComplete(c, g, g_end, expanded + r * nx, acc + r * num_slots);
+    }
+    g = g_end;
+  }
+}
+
+// Fast instantiation without the complete layout: kLanes independent traversals advance in lockstep for a fixed number of
 // steps (the deepest tree's depth), so the core overlaps their loads instead of waiting on one
 // chain of dependent loads and mispredicted branches. Lanes are rows of one tree when the block
 // has enough rows, else trees of one row. Leaves are added in tree order either way.
@@ -128,11 +157,13 @@ template <typename T>
 void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
                        size_t num_feature, T* __restrict acc, size_t num_slots,
                        T* __restrict expanded) {
+  if (c.complete.usable) {
+    EvaluateBlockComplete(c.complete, rows, n_rows, num_feature, acc, num_slots, expanded);
+    return;
+  }
   const PackedNode<T>* nodes = c.nodes.data();
   const size_t num_tree = c.root.size();
-  // A forest with a complete layout is evaluated row by row through it at every batch size:
-  // measured 1.6 us/row against 5.2 us/row for the 8-row lanes below (500 trees, depth 8).
-  const size_t lane_rows = c.complete.usable ? 0 : n_rows - n_rows % kLanes;
+  const size_t lane_rows = n_rows - n_rows % kLanes;
   if (lane_rows > 0) {
     for (size_t t = 0; t < num_tree; ++t) {
       const PackedNode<T>* root = nodes + c.root[t];
@@ -149,25 +180,11 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
       }
     }
   }
-  // Remaining rows (all of them for small batches): the complete layout when the forest has
-  // one, else lanes are consecutive trees of the packed layout.
+  // Remaining rows (all of them for small batches): lanes are consecutive trees.
   const size_t lane_trees = num_tree - num_tree % kLanes;
-  bool avx512 = false;
-  if constexpr (std::is_same_v<T, float>) avx512 = lane_rows < n_rows && CpuHasAvx512();
   for (size_t r = lane_rows; r < n_rows; ++r) {
     const T* x = rows + r * num_feature;
     T* a = acc + r * num_slots;
-    if (c.complete.usable) {
-      ExpandRow(x, num_feature, expanded);
-      if constexpr (std::is_same_v<T, float>) {
-        if (avx512) {
-          EvaluateRowCompleteAvx512(c.complete, expanded, a);
-          continue;
-        }
-      }
-      EvaluateRowComplete(c.complete, expanded, a);
-      continue;
-    }
     for (size_t t = 0; t < lane_trees; t += kLanes) {
       const PackedNode<T>* p[kLanes];
       uint32_t depth = 0;
@@ -188,7 +205,7 @@ void EvaluateBlockFast(const CompiledTrees<T>& c, const T* __restrict rows, size
 
 // Categorical and general instantiations: one traversal at a time, with the node kinds checked.
 // acc: n_rows * num_slots accumulators, already zeroed. rows: n_rows * num_feature values.
-// expanded: scratch for one expanded row (2 * num_feature values; complete layout only).
+// expanded: scratch for n_rows expanded rows (2 * num_feature values each; complete layout only).
 template <typename T, bool kCategorical, bool kGeneral>
 void EvaluateBlock(const CompiledTrees<T>& c, const T* __restrict rows, size_t n_rows,
                    size_t num_feature, T* __restrict acc, size_t num_slots, T* __restrict expanded) {

@@ -41,7 +41,7 @@ template <typename T>
 struct Scratch {
   std::vector<T> rows;
   std::vector<T> acc;
-  std::vector<T> expanded;  // one row, NaN expanded for the complete layout
+  std::vector<T> expanded;  // the block's rows, NaN expanded for the complete layout
 };
 
 template <typename T>
@@ -115,7 +115,7 @@ void RunBatch(const CompiledTrees<T>& c, const OutputPlan& p, const In* rows, si
     }
     if (s.acc.size() < nr * slots) s.acc.resize(kBlockRows * slots);
     std::fill_n(s.acc.data(), nr * slots, T(0));
-    if (s.expanded.size() < 2 * nf) s.expanded.resize(2 * nf);
+    if (s.expanded.size() < nr * 2 * nf) s.expanded.resize(kBlockRows * 2 * nf);
     kernel(c, x, nr, nf, s.acc.data(), slots, s.expanded.data());
     for (size_t r = 0; r < nr; ++r) {
       FinishRow(p, kind, s.acc.data() + r * slots, out + (r0 + r) * out_per_row);

@@ -1,13 +1,17 @@
-// The single-row path (native/forest/evaluate_complete.h: the pointer-free complete layout with
-// NaN expanded into the row) against the packed-layout path a 64-row batch takes: every row
-// predicted on its own must equal, bit for bit, the same row predicted inside the batch, on every
-// fixture model (with NaN injected), and on hand-built forests whose expected margins are worked
-// out here by a plain tree walk. Also: which forests the complete layout accepts. Where the CPU
-// has AVX-512 the whole file runs a second time in a child process with LARCH_FOREST_SIMD=off, so
-// the portable kernel passes the same checks (and hence equals the AVX-512 one bit for bit).
+// The complete-layout kernels (native/forest/evaluate_complete*.h: pointer-free perfect trees,
+// NaN folded into an expanded row, AVX-512 or portable) against a plain tree walk and against
+// the packed-layout kernels: every row predicted on its own must equal, bit for bit, the same row
+// predicted inside a batch, on every fixture model (with NaN injected) and on hand-built forests
+// whose expected margins are worked out here. Also: which forests the complete layout accepts.
+// The whole file runs again in child processes with LARCH_FOREST_LAYOUT=packed (the packed
+// lockstep kernels) and, where the CPU has AVX-512, LARCH_FOREST_SIMD=off (the portable
+// complete-layout kernel): each must pass the same checks and give the same bits on every
+// fixture model as this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel, type Model, type OutputKind } from '../../lib/index.js';
@@ -16,17 +20,28 @@ import { nativeHandleOf } from '../../lib/forest/model.js';
 import { FIXTURES, manifestCases, readArray } from './fixtures.js';
 import { buildCheckpoint, type TestForest, type TestNode } from './tl-builder.js';
 
-const BATCH = 64;  // a multiple of 8: the whole batch takes the packed kernel's row lanes
+// A multiple of 8, so with LARCH_FOREST_LAYOUT=packed the batch takes the packed kernel's row
+// lanes while single rows take its tree lanes.
+const BATCH = 64;
 
 const layoutOf = (m: Model) => forestNative.forestInfo(nativeHandleOf(m)).singleRowLayout;
 const simdOf = (m: Model) => forestNative.forestInfo(nativeHandleOf(m)).singleRowSimd;
 const SIMD_OFF = process.env.LARCH_FOREST_SIMD === 'off';
+const PACKED = process.env.LARCH_FOREST_LAYOUT === 'packed';
+// Every batch prediction of the fixture test, as base64 bytes: compared across the processes.
+const outputs: Record<string, string> = {};
+const bytesOf = (a: Float32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+function stump(threshold: number, defaultLeft: boolean): TestNode[] {
+  return [{ feature: 0, op: '<', threshold, left: 1, right: 2, defaultLeft }, { leaf: 1 }, { leaf: 2 }];
+}
 
 // Rows predicted one at a time must equal the same rows predicted as one batch.
 function assertRowsMatchBatch(model: Model, X: Float32Array | Float64Array, output: OutputKind, what: string) {
   const nf = model.numFeature;
   const rows = X.length / nf;
   const batch = model.predictSync(X, { output });
+  outputs[what] = bytesOf(batch);
   const per = batch.length / rows;
   for (let r = 0; r < rows; r++) {
     const one = model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output });
@@ -70,27 +85,49 @@ test('every fixture model: each row alone equals the row inside a batch (NaN, fl
     }
   }
   // The fixtures hold both kinds: shallow numerical forests and categorical / deep / vector ones.
-  assert.ok(layouts.complete >= 5, `complete layout used by ${layouts.complete} fixture models`);
+  if (!PACKED) assert.ok(layouts.complete >= 5, `complete layout used by ${layouts.complete} fixture models`);
   assert.ok(layouts.packed >= 1, `packed layout used by ${layouts.packed} fixture models`);
-  if (SIMD_OFF) assert.equal(simd, 0, 'LARCH_FOREST_SIMD=off must select the portable kernel');
+  if (SIMD_OFF || PACKED) assert.equal(simd, 0, 'LARCH_FOREST_SIMD=off must select the portable kernel');
+  if (PACKED) assert.equal(layouts.complete, 0, 'LARCH_FOREST_LAYOUT=packed must turn the complete layout off');
+  if (process.env.LARCH_TEST_DUMP) writeFileSync(process.env.LARCH_TEST_DUMP, JSON.stringify(outputs));
 });
 
-test('the portable single-row kernel passes the same checks (LARCH_FOREST_SIMD=off)', async (t) => {
-  const model = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: stump(0, true) }] }));
-  if (SIMD_OFF || !simdOf(model)) {
-    t.skip(SIMD_OFF ? 'this is the portable run' : 'no AVX-512 here: every other test already ran the portable kernel');
+// Runs this file in a child process with `env` added; returns its fixture outputs.
+function runChild(env: Record<string, string>): Record<string, string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'larch-single-row-'));
+  try {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, LARCH_TEST_DUMP: path.join(dir, 'outputs.json') };
+    // Without NODE_TEST_CONTEXT, which would make the child report to this runner and exit 0.
+    delete childEnv.NODE_TEST_CONTEXT;
+    const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], { encoding: 'utf8', env: childEnv });
+    assert.equal(r.status, 0, `run with ${JSON.stringify(env)} failed:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
+    return JSON.parse(readFileSync(path.join(dir, 'outputs.json'), 'utf8')) as Record<string, string>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assertSameOutputs(theirs: Record<string, string>, what: string) {
+  assert.deepEqual(Object.keys(theirs).sort(), Object.keys(outputs).sort());
+  for (const [key, bytes] of Object.entries(outputs)) assert.equal(theirs[key], bytes, `${what}: ${key} differs`);
+}
+
+test('the packed kernels pass the same checks and give the same bits (LARCH_FOREST_LAYOUT=packed)', (t) => {
+  if (SIMD_OFF || PACKED) {
+    t.skip('this is a child run');
     return;
   }
-  // Without NODE_TEST_CONTEXT, which would make the child report to this runner and exit 0.
-  const env: NodeJS.ProcessEnv = { ...process.env, LARCH_FOREST_SIMD: 'off' };
-  delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], { encoding: 'utf8', env });
-  assert.equal(r.status, 0, `portable run failed:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
+  assertSameOutputs(runChild({ LARCH_FOREST_LAYOUT: 'packed' }), 'packed layout');
 });
 
-function stump(threshold: number, defaultLeft: boolean): TestNode[] {
-  return [{ feature: 0, op: '<', threshold, left: 1, right: 2, defaultLeft }, { leaf: 1 }, { leaf: 2 }];
-}
+test('the portable complete-layout kernel passes the same checks and gives the same bits (LARCH_FOREST_SIMD=off)', async (t) => {
+  const model = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: stump(0, true) }] }));
+  if (SIMD_OFF || PACKED || !simdOf(model)) {
+    t.skip(SIMD_OFF || PACKED ? 'this is a child run' : 'no AVX-512 here: every other test already ran the portable kernel');
+    return;
+  }
+  assertSameOutputs(runChild({ LARCH_FOREST_SIMD: 'off' }), 'portable kernel');
+});
 
 // A deterministic pseudo-random generator, so a failure reproduces.
 function rng(seed: number) {
@@ -159,11 +196,11 @@ for (const [float64, nf, classes] of SHAPES) {
     const f: TestForest = classes === 1 ? { float64, numFeature: nf, trees }
       : { float64, numFeature: nf, trees, task: 'multiclass', numClass: [classes], postprocessor: 'softmax' };
     const model = await loadModel(buildCheckpoint(f));
-    assert.equal(layoutOf(model), 'complete');
+    assert.equal(layoutOf(model), PACKED ? 'packed' : 'complete');
     assert.equal(simdOf(model) && float64, false);
     const rows = randomRows(next, nf, BATCH);
     const X = float64 ? new Float64Array(rows.flat()) : new Float32Array(rows.flat());
-    assertRowsMatchBatch(model, X, 'margin', 'random forest');
+    assertRowsMatchBatch(model, X, 'margin', `random forest f64=${float64} nf=${nf} classes=${classes}`);
     for (let r = 0; r < BATCH; r++) {
       const got = Array.from(model.predictSync(X.subarray(r * nf, (r + 1) * nf), { output: 'margin' }));
       assert.deepEqual(got, walkSums(f, Array.from(X.subarray(r * nf, (r + 1) * nf))), `row ${r}: ${rows[r]!.join(', ')}`);
@@ -184,7 +221,7 @@ test('infinite inputs and thresholds keep their exact meaning on the single-row 
   ];
   for (const [threshold, defaultLeft, layout, want] of cases) {
     const model = await loadModel(buildCheckpoint({ numFeature: 1, trees: [{ nodes: stump(threshold, defaultLeft) }] }));
-    assert.equal(layoutOf(model), layout, `threshold ${threshold} defaultLeft ${defaultLeft}`);
+    assert.equal(layoutOf(model), PACKED ? 'packed' : layout, `threshold ${threshold} defaultLeft ${defaultLeft}`);
     const got = rows.map((r) => model.predictSync(new Float32Array(r), { output: 'margin' })[0]);
     assert.deepEqual(got, want, `threshold ${threshold} defaultLeft ${defaultLeft}`);
   }
