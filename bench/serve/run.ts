@@ -95,6 +95,8 @@ function machine(): string {
   return `${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
+const loadAtStart = os.loadavg()[0]!;
+
 async function main(): Promise<void> {
   for (const tool of ['wrk', 'h2load']) {
     if (!have(tool)) throw new Error(`${tool} is not installed (Debian: ${tool === 'wrk' ? 'wrk' : 'nghttp2-client'})`);
@@ -180,7 +182,8 @@ function report(rows: Row[]): void {
     ...b1.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c1 p50 (batching ${r.batching}): ${(r.result.p50us / floor(1, 1).p50us).toFixed(2)}x the uWS floor (target <= 1.5x)`),
     ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
   ];
-  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`, '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
+  const load = `1-minute load average: ${loadAtStart.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after the run (${os.cpus().length} logical cores; above that, other processes shared the cores).`;
+  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`, '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
   console.log(`\n${md}`);
   if (!fullGrid) { console.log('(narrowed grid: results not written to bench/results)'); return; }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');

@@ -121,7 +121,7 @@ const commands: Record<string, Command> = {
         const m = r.meta;
         const tags = m.tags.length ? `  tags: ${m.tags.join(',')}` : '';
         const origin = m.originRunId ? `  resumed from ${m.originRunId}` : '';
-        console.log(`${r.pathspec.padEnd(20)} ${m.status.padEnd(9)} ${m.startedAt}${tags}${origin}`);
+        console.log(`${r.pathspec.padEnd(20)} ${r.status.padEnd(9)} ${m.startedAt}${tags}${origin}`);
       }
       return 0;
     },

@@ -59,7 +59,7 @@ export async function executeRun(o: ExecutorOptions): Promise<RunResult> {
   const { graph, storage } = o;
   const meta: Omit<RunMeta, 'runId'> = {
     format: 1, flow: graph.flow, file: o.flowFile, params: o.params, tags: o.tags, status: 'running',
-    user: os.userInfo().username, startedAt: new Date().toISOString(),
+    user: os.userInfo().username, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid,
   };
   if (o.clone) meta.originRunId = o.clone.originRunId;
   const run = await allocateRun(storage, meta);

@@ -96,8 +96,11 @@ Status SplitLightgbmText(std::span<const std::byte> bytes, LightgbmText* out) {
   return Status::Ok();
 }
 
-Status ParseNumberList(const TextLine& line, int64_t expected, std::vector<double>* out) {
-  out->clear();
+namespace {
+
+// Calls parse(start, end) for each space-separated token of the line's value, in order.
+template <typename Parse>
+Status ForEachToken(const TextLine& line, Parse parse) {
   const std::string_view s = line.value;
   size_t i = 0;
   while (i < s.size()) {
@@ -105,41 +108,52 @@ Status ParseNumberList(const TextLine& line, int64_t expected, std::vector<doubl
     if (i >= s.size()) break;
     const size_t start = i;
     while (i < s.size() && s[i] != ' ') ++i;
-    double v = 0;
-    const auto r = std::from_chars(s.data() + start, s.data() + i, v);
-    if (r.ec == std::errc::result_out_of_range) {
-      v = (s[start] == '-' ? -1.0 : 1.0) * HUGE_VAL;  // overflow; underflow is caught below
-      for (size_t k = start; k < i; ++k) {
-        if ((s[k] == 'e' || s[k] == 'E') && k + 1 < i && s[k + 1] == '-') v = 0.0;
-      }
-    } else if (r.ec != std::errc() || r.ptr != s.data() + i) {
-      return LineError(line, std::string(s.substr(start, i - start)).append(" is not a number"),
-                       ValueColumn(line, start));
-    }
-    out->push_back(v);
+    RETURN_IF_ERROR(parse(start, i));
   }
-  if (expected >= 0 && static_cast<int64_t>(out->size()) != expected) {
-    return LineError(line, std::string(line.key) + " has " + std::to_string(out->size()) +
+  return Status::Ok();
+}
+
+Status CheckCount(const TextLine& line, size_t got, int64_t expected) {
+  if (expected >= 0 && static_cast<int64_t>(got) != expected) {
+    return LineError(line, std::string(line.key) + " has " + std::to_string(got) +
                                " values, expected " + std::to_string(expected),
                      ValueColumn(line, 0));
   }
   return Status::Ok();
 }
 
+}  // namespace
+
+Status ParseNumberList(const TextLine& line, int64_t expected, std::vector<double>* out) {
+  out->clear();
+  const std::string_view s = line.value;
+  RETURN_IF_ERROR(ForEachToken(line, [&](size_t start, size_t end) -> Status {
+    double v = 0;
+    const auto r = std::from_chars(s.data() + start, s.data() + end, v);
+    if (r.ec == std::errc::result_out_of_range) {
+      v = (s[start] == '-' ? -1.0 : 1.0) * HUGE_VAL;  // overflow; underflow is caught below
+      for (size_t k = start; k < end; ++k) {
+        if ((s[k] == 'e' || s[k] == 'E') && k + 1 < end && s[k + 1] == '-') v = 0.0;
+      }
+    } else if (r.ec != std::errc() || r.ptr != s.data() + end) {
+      return LineError(line, std::string(s.substr(start, end - start)).append(" is not a number"),
+                       ValueColumn(line, start));
+    }
+    out->push_back(v);
+    return Status::Ok();
+  }));
+  return CheckCount(line, out->size(), expected);
+}
+
 Status ParseIntList(const TextLine& line, int64_t expected, int64_t lo, int64_t hi,
                     std::vector<int64_t>* out) {
   out->clear();
   const std::string_view s = line.value;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
-    if (i >= s.size()) break;
-    const size_t start = i;
-    while (i < s.size() && s[i] != ' ') ++i;
+  RETURN_IF_ERROR(ForEachToken(line, [&](size_t start, size_t end) -> Status {
     int64_t v = 0;
-    const auto r = std::from_chars(s.data() + start, s.data() + i, v);
-    if (r.ec != std::errc() || r.ptr != s.data() + i) {
-      return LineError(line, std::string(s.substr(start, i - start)).append(" is not an integer"),
+    const auto r = std::from_chars(s.data() + start, s.data() + end, v);
+    if (r.ec != std::errc() || r.ptr != s.data() + end) {
+      return LineError(line, std::string(s.substr(start, end - start)).append(" is not an integer"),
                        ValueColumn(line, start));
     }
     if (v < lo || v > hi) {
@@ -148,13 +162,9 @@ Status ParseIntList(const TextLine& line, int64_t expected, int64_t lo, int64_t 
                                  std::to_string(hi) + "]", ValueColumn(line, start));
     }
     out->push_back(v);
-  }
-  if (expected >= 0 && static_cast<int64_t>(out->size()) != expected) {
-    return LineError(line, std::string(line.key) + " has " + std::to_string(out->size()) +
-                               " values, expected " + std::to_string(expected),
-                     ValueColumn(line, 0));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  }));
+  return CheckCount(line, out->size(), expected);
 }
 
 Status ParseIntValue(const TextLine& line, int64_t lo, int64_t hi, int64_t* out) {

@@ -11,7 +11,8 @@ import { DatastoreError } from '../errors.js';
 import { resolveDatastoreRoot } from '../datastore/index.js';
 import { LocalStorage } from '../datastore/local-storage.js';
 import { attemptKey, flowKey, runMetaKey, stepKey, taskDoneKey, taskKey, parsePathspec, type TaskAddress } from '../datastore/layout.js';
-import type { RunMeta } from '../datastore/run-store.js';
+import { effectiveRunStatus, type RunMeta } from '../datastore/run-store.js';
+import os from 'node:os';
 import { loadArtifactSync, readTaskMetaSync, type AttemptRecord, type ArtifactRef, type TaskMeta } from '../datastore/task-store.js';
 
 export interface ClientOptions {
@@ -71,8 +72,9 @@ export class RunHandle {
     }
     return this.#meta;
   }
-  get status(): RunMeta['status'] { return this.meta.status; }
-  get finished(): boolean { return this.meta.status !== 'running'; }
+  /** 'crashed': run.json says running but its runner process on this host is gone. */
+  get status(): RunMeta['status'] | 'crashed' { return effectiveRunStatus(this.meta, os.hostname()); }
+  get finished(): boolean { return this.status !== 'running'; }
   /** True when the end step finished (Metaflow's definition). */
   get successful(): boolean {
     return this.#storage.listSync(stepKey(this.flow, this.id, 'end'))

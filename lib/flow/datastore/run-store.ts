@@ -14,10 +14,33 @@ export interface RunMeta {
   tags: string[];
   status: 'running' | 'succeeded' | 'failed';
   error?: string;
+  /** Host and process ID of the runner (absent in runs written before they were recorded). */
+  host?: string;
+  pid?: number;
   originRunId?: string;
   user: string;
   startedAt: string;
   finishedAt?: string;
+}
+
+/**
+ * A run's status as readers should see it: a run.json still saying 'running' whose runner
+ * process (on this host) no longer exists is 'crashed' (killed, or the machine's runner died),
+ * since nothing will ever finish it. Runs on other hosts, or without a recorded pid, are taken
+ * at their word. Derived only; run.json is never rewritten by a reader.
+ */
+export function effectiveRunStatus(meta: RunMeta, hostname: string): RunMeta['status'] | 'crashed' {
+  if (meta.status !== 'running' || meta.pid === undefined || meta.host !== hostname) return meta.status;
+  return processExists(meta.pid) ? 'running' : 'crashed';
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);  // signal 0: existence and permission check only
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';  // exists, owned by someone else
+  }
 }
 
 export async function listRunIds(storage: Storage, flow: string): Promise<string[]> {
