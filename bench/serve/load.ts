@@ -63,6 +63,9 @@ export function h2loadGrpc(url: string, frame: Buffer, concurrency: number, seco
   for (const l of readFileSync(logFile, 'utf8').split('\n')) {
     if (!l) continue;
     const [, status, dur] = l.split('\t');
+    // Status 0: the stream was still open when the duration ended (up to one per connection);
+    // it has no response and no latency, and is not an error.
+    if (status === '0') continue;
     if (status !== '200') errors++;
     lat.push(Number(dur));
   }
@@ -70,7 +73,6 @@ export function h2loadGrpc(url: string, frame: Buffer, concurrency: number, seco
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! : NaN);
   const m = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(r.stdout);
   const rps = m ? Number(m[3]) : NaN;
-  // h2load's own "failed"/"errored" counts include the streams still open when the duration
-  // ends, so only non-200 responses in the log count as errors here.
+  // Only answered streams with a status other than 200 count as errors.
   return { requests: lat.length, errors, rps, p50us: pct(50), p90us: pct(90), p99us: pct(99) };
 }
