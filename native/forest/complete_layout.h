@@ -1,5 +1,6 @@
 // The complete ("implicit") layout: a second, pointer-free copy of shallow numerical forests,
-// built from the packed layout (compile.h) for the latency path (evaluate_complete.h).
+// built from the packed layout (compile.h); the rows of such forests, single or in batches, are
+// walked over it (evaluate_complete.h, evaluate_complete_avx512.cc).
 //
 // Trees are cut into lockstep groups of kCompleteGroup (16) consecutive trees; every tree of a
 // group is padded to the group's depth D into a perfect binary tree in heap order (node i's
@@ -32,8 +33,8 @@ namespace larch::forest {
 template <typename T>
 struct CompiledTrees;  // compile.h, which includes this header
 
-// Trees walked in lockstep by the single-row kernel: enough independent load chains to hide
-// L1/L2 latency, few enough to keep every index in a register.
+// Trees walked in lockstep: enough independent load chains to hide L1/L2 latency, few enough to
+// keep every index in a register (and one AVX-512 vector of int32 lanes).
 inline constexpr uint32_t kCompleteGroup = 16;
 // Deeper groups would pad too much (2^D nodes per tree); they keep the packed layout.
 inline constexpr uint32_t kCompleteMaxDepth = 12;

@@ -1,5 +1,7 @@
-// The single-row kernel over the complete layout (complete_layout.h). Included only by
-// predictor.cc (through evaluate_cpu.h).
+// The portable kernel over the complete layout (complete_layout.h): every row, single or in a
+// batch, of a forest that has the layout goes through it, or through its AVX-512 twin
+// (evaluate_complete_avx512.cc) on CPUs that have AVX-512F. Included only by predictor.cc
+// (through evaluate_cpu.h).
 //
 // One row, kCompleteGroup trees in lockstep: each tree's walk is a chain of dependent loads
 // (node -> feature value -> compare -> next node), so the core runs 16 such chains side by side

@@ -174,6 +174,27 @@ function walkSums(f: TestForest, row: number[]): number[] {
   return acc;
 }
 
+// A tree of the given depth, split until then (a leaf only at the last level, 5% earlier), so
+// the model is big enough that a batch walks it in more than one 2 MiB tile of groups.
+function deepTree(next: () => number, nf: number, depth: number): TestNode[] {
+  const nodes: TestNode[] = [];
+  const grow = (d: number): number => {
+    const id = nodes.length;
+    if (d === depth || (d > 2 && next() < 0.05)) {
+      nodes.push({ leaf: Math.round((next() - 0.5) * 1000) / 64 });
+      return id;
+    }
+    const node = { feature: Math.floor(next() * nf), op: '<' as const, threshold: Math.round((next() - 0.5) * 8) / 4,
+      left: -1, right: -1, defaultLeft: next() < 0.5 };
+    nodes.push(node);
+    node.left = grow(d + 1);
+    node.right = grow(d + 1);
+    return id;
+  };
+  grow(0);
+  return nodes;
+}
+
 function randomRows(next: () => number, nf: number, rows: number): number[][] {
   const specials = [NaN, Infinity, -Infinity, 0, -0];
   return Array.from({ length: rows }, () => Array.from({ length: nf }, () =>
@@ -207,6 +228,34 @@ for (const [float64, nf, classes] of SHAPES) {
     }
   });
 }
+
+for (const float64 of [false, true]) {
+  test(`a model larger than one tile: 112 trees 11 deep (${float64 ? 'float64' : 'float32'})`, async () => {
+    const next = rng(float64 ? 3 : 5);
+    const nf = 6;
+    const f: TestForest = { float64, numFeature: nf, trees: Array.from({ length: 112 }, () => ({ nodes: deepTree(next, nf, 11) })) };
+    const model = await loadModel(buildCheckpoint(f));
+    assert.equal(layoutOf(model), PACKED ? 'packed' : 'complete');
+    const rows = randomRows(next, nf, BATCH);
+    const X = float64 ? new Float64Array(rows.flat()) : new Float32Array(rows.flat());
+    assertRowsMatchBatch(model, X, 'margin', `tiles f64=${float64}`);
+    const batch = model.predictSync(X, { output: 'margin' });
+    for (let r = 0; r < BATCH; r++) {
+      assert.equal(batch[r], walkSums(f, Array.from(X.subarray(r * nf, (r + 1) * nf)))[0], `row ${r}`);
+    }
+  });
+}
+
+test('forests of constant trees (every group 0 deep)', async () => {
+  for (const float64 of [false, true]) {
+    const f: TestForest = { float64, numFeature: 2, trees: Array.from({ length: 20 }, (_, t) => ({ nodes: [{ leaf: t / 8 }] })) };
+    const model = await loadModel(buildCheckpoint(f));
+    assert.equal(layoutOf(model), PACKED ? 'packed' : 'complete');
+    const X = new Float32Array([0, 1, NaN, NaN, -Infinity, 3]);
+    assert.deepEqual(Array.from(model.predictSync(X, { output: 'margin' })), [1, 2, 3].map(() => walkSums(f, [0, 0])[0]));
+    assertRowsMatchBatch(model, X, 'margin', `constant f64=${float64}`);
+  }
+});
 
 test('infinite inputs and thresholds keep their exact meaning on the single-row path', async () => {
   const rows = [[Infinity], [-Infinity], [NaN], [0], [3e38]];
