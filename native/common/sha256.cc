@@ -7,6 +7,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define LARCH_SHA256_X86 1
 #else
@@ -175,9 +176,15 @@ LARCH_SHA_TARGET void CompressPairShaNi(uint32_t state_a[8], const uint8_t* a, u
   StoreShaState(state_b, abef[1], cdgh[1]);
 }
 
+// Read from cpuid directly: clang before 16 does not know __builtin_cpu_supports("sha") (the
+// libFuzzer build, test/fuzz/run.sh, uses Debian's clang 14).
 bool CpuHasShaNi() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool ssse3 = (c & (1u << 9)) != 0, sse41 = (c & (1u << 19)) != 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = (b & (1u << 29)) != 0;  // CPUID.(EAX=7,ECX=0):EBX.SHA[bit 29]
+  return sha && sse41 && ssse3;
 }
 
 #else
