@@ -32,7 +32,7 @@ export function modelRef(ex: HttpExchange): [string, string | undefined] {
   return [name!, version === undefined || version === '' ? undefined : version];
 }
 
-function parseHeaderLength(text: string): number | undefined {
+export function parseHeaderLength(text: string): number | undefined {
   if (text === '') return undefined;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw invalidArgument(`Inference-Header-Content-Length must be a non-negative integer, got "${text}"`);
@@ -44,7 +44,11 @@ export async function inferOn(model: InferenceModel, ex: HttpExchange, maxInputS
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   // Lay the body out so the binary section (at offset headerLength) starts 8-byte aligned.
   const pad = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
-  const body = await ex.readBody(maxInputSize, pad);
+  await answerInference(model, ex, await ex.readBody(maxInputSize, pad), headerLength);
+}
+
+/** Decodes a read body, runs it on `model` and sends the response (main thread and HTTP workers). */
+export async function answerInference(model: InferenceModel, ex: HttpExchange, body: Buffer, headerLength: number | undefined): Promise<void> {
   const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
   const result = inferenceResult(model, request, binaryOutput, await startInference(model, request));
   const encoded = encodeHttpInferResponse(result);

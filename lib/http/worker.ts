@@ -5,11 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceModel } from '../backends/types.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
-import { decodeHttpInferRequest, encodeHttpInferResponse } from '../protocol/http-codec.js';
-import { inferenceResult, startInference } from '../protocol/infer.js';
 import { decodeBody, readRawBody } from './body.js';
 import type { Exchange } from './exchange.js';
-import { modelRef, registerRoutes, type HandlerName } from './routes.js';
+import { answerInference, modelRef, parseHeaderLength, registerRoutes, type HandlerName } from './routes.js';
 import { ownBytes, type ModelDescriptor, type ToMain, type ToWorker, type WorkerData } from './thread-messages.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { WorkerModel } from './worker-model.js';
@@ -77,17 +75,9 @@ async function forward(name: HandlerName, ex: Exchange): Promise<void> {
 
 // ---- inference ----
 
-function headerLengthOf(ex: Exchange): number | undefined {
-  const t = ex.head.inferenceHeaderLength;
-  if (t === '') return undefined;
-  const n = Number(t);
-  if (!Number.isInteger(n) || n < 0) throw new LarchError('INVALID_ARGUMENT', `Inference-Header-Content-Length must be a non-negative integer, got "${t}"`);
-  return n;
-}
-
 async function infer(ex: Exchange): Promise<void> {
   const [name, version] = modelRef(ex);
-  const headerLength = headerLengthOf(ex);
+  const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   const pad = headerLength === undefined || ex.head.contentEncoding ? 0 : (8 - (headerLength % 8)) % 8;
   // uWS delivers the body only to an onData attached before the handler returns: start reading
   // now, resolve the model meanwhile.
@@ -96,15 +86,11 @@ async function infer(ex: Exchange): Promise<void> {
   let resolved = settled.get(key(name, version)) ?? await resolve(name, version);
   if (!resolved.model) { await forwardWithBody('infer', ex, await raw); return; }
   const encoding = ex.head.contentEncoding;
-  const body = encoding === '' ? await raw : await decodeBody(await raw, encoding, data.maxInputSize);
+  const body = encoding === '' || encoding === 'identity' ? await raw : await decodeBody(await raw, encoding, data.maxInputSize);
   for (let attempt = 0; ; attempt++) {
     const model: InferenceModel = resolved.model!;
     try {
-      const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
-      const result = inferenceResult(model, request, binaryOutput, await startInference(model, request));
-      const encoded = encodeHttpInferResponse(result);
-      if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
-      else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);
+      await answerInference(model, ex, body, headerLength);
       return;
     } catch (err) {
       // The version this thread cached was unloaded (reload, unload): ask again, once.

@@ -234,11 +234,10 @@ StatusOr<bool> Batcher::Submit(Request* r, bool allow_inline) {
     if (inst == nullptr) {
       RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
       PushLocked(r);
-      wake_all = claimed_ > 0;
+      wake_all = std::any_of(instances_.begin(), instances_.end(), [](const auto& i) { return i->claimed; });
     } else {
       inst->claimed = true;  // its thread leaves the queue alone until we are done
       inst->batch.push_back(r);
-      ++claimed_;
       ++executing_;
     }
   }
@@ -254,7 +253,6 @@ StatusOr<bool> Batcher::Submit(Request* r, bool allow_inline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     inst->claimed = false;
-    --claimed_;
     --executing_;
     queued = QueuedLocked() > 0;
   }

@@ -198,7 +198,6 @@ class Batcher {
   size_t head_ = 0;
   bool stopping_ = false;
   int executing_ = 0;
-  int claimed_ = 0;  // instances lent to inline runs (their threads ignore the queue meanwhile)
   std::condition_variable batch_done_;  // a batch finished (CancelFor waits on it)
 
   std::vector<std::unique_ptr<Instance>> instances_;
