@@ -98,6 +98,19 @@ interface Pending {
   wanted: string[] | undefined;
 }
 
+function isShape(shape: unknown): shape is number[] {
+  if (!Array.isArray(shape)) return false;
+  for (const d of shape) if (!Number.isSafeInteger(d) || d < 0) return false;
+  return true;
+}
+
+/** What native code fills: each output's array, or null where native code sizes it (a -1 dim). */
+function outputData(outputs: Tensor[]): Array<TensorData | null> {
+  const data = new Array<TensorData | null>(outputs.length);
+  for (let i = 0; i < outputs.length; i++) data[i] = outputs[i]!.shape.includes(-1) ? null : outputs[i]!.data;
+  return data;
+}
+
 export function batchRunnerKinds(): string[] {
   return native.batchRunnerKinds();
 }
@@ -153,46 +166,55 @@ export class BatchedModel {
    * started it at once anyway: no hop to an instance thread and back.
    */
   infer(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Promise<Tensor[]> {
-    const handle = this.#handle;
-    if (!handle) return Promise.reject(new LarchError('UNAVAILABLE', `model "${this.name}" is unloaded`));
-    let args: unknown[];
-    let outputs: Tensor[];
     try {
-      const ordered = this.#orderInputs(inputs);
-      args = new Array(ordered.length * 3);
-      for (let i = 0; i < ordered.length; i++) {
-        const t = ordered[i]!;
-        args[3 * i] = t.data;
-        args[3 * i + 1] = dtypeCode[t.datatype];
-        args[3 * i + 2] = t.shape;
-      }
-      const rows = this.maxBatchSize > 0 ? ordered[0]!.shape[0]! : 1;
-      if (rows === undefined || rows > this.maxBatchSize && this.maxBatchSize > 0)
-        throw new LarchError('INVALID_ARGUMENT',
-          `batch size ${String(rows)} of the request exceeds max_batch_size ${this.maxBatchSize} of model "${this.name}"`);
-      outputs = this.#allocateOutputs(rows);
-      if (options.outputs) {
-        for (const name of options.outputs)
-          if (!this.outputs.some((o) => o.name === name))
-            throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${name}' for model '${this.name}'`);
-      }
+      const out = this.submit(inputs, options);
+      return Array.isArray(out) ? Promise.resolve(out) : out;
     } catch (err) {
       return Promise.reject(toLarchError(err));
+    }
+  }
+
+  /**
+   * infer() without the promise when none is needed: returns the outputs when the request ran
+   * inline on this thread, a promise when it was queued; throws a LarchError for a bad request.
+   * The HTTP hot path uses it to answer within the callback that delivered the body.
+   */
+  submit(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Tensor[] | Promise<Tensor[]> {
+    const handle = this.#handle;
+    if (!handle) throw new LarchError('UNAVAILABLE', `model "${this.name}" is unloaded`);
+    const ordered = this.#orderInputs(inputs);
+    const args = new Array<unknown>(ordered.length * 3);
+    for (let i = 0; i < ordered.length; i++) {
+      const t = ordered[i]!;
+      args[3 * i] = t.data;
+      args[3 * i + 1] = dtypeCode[t.datatype];
+      args[3 * i + 2] = t.shape;
+    }
+    const rows = this.maxBatchSize > 0 ? ordered[0]!.shape[0]! : 1;
+    if (rows === undefined || rows > this.maxBatchSize && this.maxBatchSize > 0)
+      throw new LarchError('INVALID_ARGUMENT',
+        `batch size ${String(rows)} of the request exceeds max_batch_size ${this.maxBatchSize} of model "${this.name}"`);
+    const outputs = this.#allocateOutputs(rows);
+    const wanted = options.outputs;
+    if (wanted) {
+      for (const name of wanted)
+        if (!this.outputs.some((o) => o.name === name))
+          throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${name}' for model '${this.name}'`);
     }
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
     let ranInline: boolean;
     try {
-      ranInline = handle.infer(slot, args, outputs.map((o) => (o.shape.includes(-1) ? null : o.data)), options.timeoutUs ?? 0);
+      ranInline = handle.infer(slot, args, outputData(outputs), options.timeoutUs ?? 0);
     } catch (err) {
       this.#freeSlots.push(slot);
-      return Promise.reject(toLarchError(err));
+      throw toLarchError(err);
     }
     if (ranInline) {  // the model was idle: it ran on this thread, the outputs are filled
       this.#freeSlots.push(slot);
-      return Promise.resolve(options.outputs ? outputs.filter((o) => options.outputs!.includes(o.name)) : outputs);
+      return wanted ? outputs.filter((o) => wanted.includes(o.name)) : outputs;
     }
     return new Promise<Tensor[]>((resolve, reject) => {
-      this.#pending[slot] = { resolve, reject, inputs, outputs, wanted: options.outputs };
+      this.#pending[slot] = { resolve, reject, inputs, outputs, wanted };
       this.#inFlight++;
     });
   }
@@ -232,7 +254,7 @@ export class BatchedModel {
       if (t.datatype !== spec.datatype)
         throw new LarchError('INVALID_ARGUMENT',
           `inference input '${t.name}' data-type is '${t.datatype}', but model '${this.name}' expects '${spec.datatype}'`);
-      if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      if (!isShape(t.shape))
         throw new LarchError('INVALID_ARGUMENT',
           `inference input '${t.name}' of model '${this.name}' has shape [${String(t.shape)}]; dims must be non-negative integers`);
       if (dtypeCode[t.datatype] === undefined || Array.isArray(t.data))
@@ -248,13 +270,18 @@ export class BatchedModel {
    * completion (#complete replaces the tensor).
    */
   #allocateOutputs(rows: number): Tensor[] {
-    return this.outputs.map((spec) => {
+    const specs = this.outputs;
+    const outputs = new Array<Tensor>(specs.length);
+    for (let k = 0; k < specs.length; k++) {
+      const spec = specs[k]!;
       const Ctor = arrayOf[spec.datatype];
       if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
       const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
-      const n = shape.includes(-1) ? 0 : shape.reduce((a, d) => a * d, 1);
-      return { name: spec.name, datatype: spec.datatype, shape, data: pooledArray(Ctor, n) };
-    });
+      let n = 1;
+      for (const d of shape) n = d < 0 ? 0 : n * d;  // a -1 dim: sized natively
+      outputs[k] = { name: spec.name, datatype: spec.datatype, shape, data: pooledArray(Ctor, n) };
+    }
+    return outputs;
   }
 
   #complete(slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined): void {

@@ -109,7 +109,11 @@ class FilModel implements InferenceModel {
   }
 
   infer(inputs: Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
-    return this.#batched.infer(inputs, { outputs: options.outputs, timeoutUs: options.timeoutUs });
+    return this.#batched.infer(inputs, options);
+  }
+
+  submit(inputs: Tensor[], options: InferOptions = {}): Tensor[] | Promise<Tensor[]> {
+    return this.#batched.submit(inputs, options);
   }
 
   stats(): ModelStats {

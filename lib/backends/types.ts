@@ -74,6 +74,12 @@ export interface InferenceModel {
   readonly outputLabels?: Readonly<Record<string, readonly string[]>>;
   infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]>;
   /**
+   * Present on models that can answer without a promise: like infer(), but returns the outputs
+   * when the request ran synchronously on this thread (an idle native-batched model), a promise
+   * when it was queued, and throws (rather than rejects) on a bad request.
+   */
+  submit?(inputs: Tensor[], options?: InferOptions): Tensor[] | Promise<Tensor[]>;
+  /**
    * Present on models served by the native batcher: the process-wide id under which a worker
    * thread reaches the SAME native model and queue (BatchedModel.open(id) in
    * lib/backends/batcher.ts), without loading it again.

@@ -22,42 +22,49 @@ function allocAligned(size: number, pad: number): Buffer {
 
 /** The raw (still encoded) body. Rejects with PAYLOAD_TOO_LARGE or when the client aborts. */
 export function readRawBody(ex: Exchange, limit: number, alignPad: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = ex.head.contentLength;
-    if (declared !== undefined && (!Number.isInteger(declared) || declared < 0)) {
-      reject(invalidArgument(`invalid Content-Length header`));
-      return;
+  return new Promise((resolve, reject) => receiveRawBody(ex, limit, alignPad, resolve, reject));
+}
+
+/**
+ * readRawBody with callbacks: `done` runs inside the uWS data callback that completed the body,
+ * so a request that can be answered synchronously is answered there, with no promise between.
+ * Exactly one of `done` and `failed` is called, at most once.
+ */
+export function receiveRawBody(ex: Exchange, limit: number, alignPad: number, done: (body: Buffer) => void, failed: (err: LarchError) => void): void {
+  const declared = ex.head.contentLength;
+  if (declared !== undefined && (!Number.isInteger(declared) || declared < 0)) {
+    failed(invalidArgument(`invalid Content-Length header`));
+    return;
+  }
+  if (declared !== undefined && declared > limit) { failed(tooLarge(declared, limit)); return; }
+  let buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
+  let off = 0;
+  let settled = false;
+  const fail = (err: LarchError) => { if (!settled) { settled = true; failed(err); } };
+  ex.onAbort(() => fail(new LarchError('CANCELLED', 'client closed the connection')));
+  ex.res.onData((chunk, isLast) => {
+    if (settled) return;
+    const bytes = new Uint8Array(chunk);
+    if (off + bytes.length > buf.length) {
+      if (declared !== undefined || off + bytes.length > limit) {
+        fail(declared !== undefined ? invalidArgument('request body is longer than its Content-Length') : tooLarge(`more than ${limit}`, limit));
+        return;
+      }
+      // Chunked transfer: grow geometrically (amortized linear), capped at the limit.
+      const grown = allocAligned(Math.min(limit, Math.max(buf.length * 2, off + bytes.length)), alignPad);
+      grown.set(buf.subarray(0, off));
+      buf = grown;
     }
-    if (declared !== undefined && declared > limit) { reject(tooLarge(declared, limit)); return; }
-    let buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
-    let off = 0;
-    let failed = false;
-    ex.onAbort(() => reject(new LarchError('CANCELLED', 'client closed the connection')));
-    ex.res.onData((chunk, isLast) => {
-      if (failed) return;
-      const bytes = new Uint8Array(chunk);
-      if (off + bytes.length > buf.length) {
-        if (declared !== undefined || off + bytes.length > limit) {
-          failed = true;
-          reject(declared !== undefined ? invalidArgument('request body is longer than its Content-Length') : tooLarge(`more than ${limit}`, limit));
-          return;
-        }
-        // Chunked transfer: grow geometrically (amortized linear), capped at the limit.
-        const grown = allocAligned(Math.min(limit, Math.max(buf.length * 2, off + bytes.length)), alignPad);
-        grown.set(buf.subarray(0, off));
-        buf = grown;
+    buf.set(bytes, off);
+    off += bytes.length;
+    if (isLast) {
+      if (declared !== undefined && off !== declared) {
+        fail(invalidArgument(`request body has ${off} bytes but Content-Length says ${declared}`));
+        return;
       }
-      buf.set(bytes, off);
-      off += bytes.length;
-      if (isLast) {
-        if (declared !== undefined && off !== declared) {
-          failed = true;
-          reject(invalidArgument(`request body has ${off} bytes but Content-Length says ${declared}`));
-          return;
-        }
-        resolve(off === buf.length ? buf : buf.subarray(0, off));
-      }
-    });
+      settled = true;
+      done(off === buf.length ? buf : buf.subarray(0, off));
+    }
   });
 }
 
@@ -80,7 +87,12 @@ export async function decodeBody(body: Buffer, encoding: string, limit: number):
 }
 
 export function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
+  return new Promise((resolve, reject) => receiveBody(ex, limit, alignPad, resolve, reject));
+}
+
+/** readBody with callbacks (see receiveRawBody); `done` runs synchronously for identity bodies. */
+export function receiveBody(ex: Exchange, limit: number, alignPad: number, done: (body: Buffer) => void, failed: (err: unknown) => void): void {
   const encoding = ex.head.contentEncoding;
-  if (encoding === '' || encoding === 'identity') return readRawBody(ex, limit, alignPad);  // the common case: one promise
-  return readRawBody(ex, limit, 0).then((raw) => decodeBody(raw, encoding, limit));
+  if (encoding === '' || encoding === 'identity') { receiveRawBody(ex, limit, alignPad, done, failed); return; }
+  receiveRawBody(ex, limit, 0, (raw) => { decodeBody(raw, encoding, limit).then(done, failed); }, failed);
 }

@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponse } from './uws.js';
 import { httpStatusOf, toLarchError } from '../protocol/errors.js';
 import { statusLine } from './status-text.js';
-import { readBody } from './body.js';
+import { readBody, receiveBody } from './body.js';
 
 export interface RequestHead {
   method: string;
@@ -16,7 +16,6 @@ export interface RequestHead {
   contentEncoding: string;
   /** Inference-Header-Content-Length (binary extension), raw text; '' when absent. */
   inferenceHeaderLength: string;
-  transferEncoding: string;
 }
 
 /**
@@ -28,6 +27,12 @@ export interface HttpExchange {
   readonly head: RequestHead;
   /** The body after Content-Encoding is undone; `alignPad`: see body.ts. */
   readBody(limit: number, alignPad?: number): Promise<Buffer>;
+  /**
+   * Reads the body like readBody, then calls `use(body)`; when the body is already complete in
+   * the callback that delivered it (the usual case), synchronously there. A read error, a throw
+   * or a rejection of `use` becomes the error response.
+   */
+  withBody(limit: number, alignPad: number, use: (body: Buffer) => void | Promise<void>): void;
   send(status: number, body: string | Uint8Array, contentType: string, headers?: Array<[string, string]>): void;
   json(status: number, text: string): void;
   status(status: number): void;
@@ -38,6 +43,26 @@ export interface ExchangeHooks {
   /** Called exactly once when the exchange ends (response sent or client aborted). */
   onFinish(): void;
   onError?(err: unknown, head: RequestHead): void;
+}
+
+const kContentType = Buffer.from('Content-Type', 'latin1');
+// Header names to look up, as bytes: uWS converts a string argument to UTF-8 on every call.
+const kContentLength = Buffer.from('content-length', 'latin1');
+const kContentEncoding = Buffer.from('content-encoding', 'latin1');
+const kInferenceHeaderLength = Buffer.from('inference-header-content-length', 'latin1');
+const constantBytes = new Map<string, Buffer>();
+
+/**
+ * The bytes of a header name or content type, kept per string: uWS copies a JS string argument
+ * to UTF-8 on every call, and these few strings repeat on every response.
+ */
+function asciiBytes(s: string): Buffer {
+  let b = constantBytes.get(s);
+  if (!b) {
+    b = Buffer.from(s, 'latin1');
+    if (constantBytes.size < 64) constantBytes.set(s, b);
+  }
+  return b;
 }
 
 export class Exchange implements HttpExchange {
@@ -58,15 +83,15 @@ export class Exchange implements HttpExchange {
     });
     const params: string[] = [];
     for (let i = 0; i < paramCount; i++) params.push(safeDecode(req.getParameter(i) ?? ''));
-    const cl = req.getHeader('content-length');
+    const cl = req.getHeader(kContentLength);
+    const encoding = req.getHeader(kContentEncoding);
     this.head = {
       method: req.getMethod(),
       url: req.getUrl(),
       params,
       contentLength: cl === '' ? undefined : Number(cl),
-      contentEncoding: req.getHeader('content-encoding').toLowerCase(),
-      inferenceHeaderLength: req.getHeader('inference-header-content-length'),
-      transferEncoding: req.getHeader('transfer-encoding').toLowerCase(),
+      contentEncoding: encoding === '' ? '' : encoding.toLowerCase(),
+      inferenceHeaderLength: req.getHeader(kInferenceHeaderLength),
     };
   }
 
@@ -78,6 +103,10 @@ export class Exchange implements HttpExchange {
 
   readBody(limit: number, alignPad = 0): Promise<Buffer> { return readBody(this, limit, alignPad); }
 
+  withBody(limit: number, alignPad: number, use: (body: Buffer) => void | Promise<void>): void {
+    receiveBody(this, limit, alignPad, (body) => useBody(this, use, body), (err) => this.error(err));
+  }
+
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -87,11 +116,12 @@ export class Exchange implements HttpExchange {
   /** Sends a complete response. `headers` are name/value pairs. */
   send(status: number, body: string | Uint8Array, contentType: string, headers?: Array<[string, string]>, closeConnection = false): void {
     if (!this.open) return;
-    this.#res.cork(() => {
-      this.#res.writeStatus(statusLine(status));
-      this.#res.writeHeader('Content-Type', contentType);
-      if (headers) for (const [k, v] of headers) this.#res.writeHeader(k, v);
-      this.#res.end(body, closeConnection);
+    const res = this.#res;
+    res.cork(() => {
+      if (status !== 200) res.writeStatus(statusLine(status));  // 200 OK is uWS's default
+      res.writeHeader(kContentType, asciiBytes(contentType));
+      if (headers) for (const [k, v] of headers) res.writeHeader(asciiBytes(k), v);
+      res.end(body, closeConnection);
     });
     this.#finish();
   }
@@ -118,6 +148,16 @@ export class Exchange implements HttpExchange {
   }
 }
 
+/** Calls `use(body)`, turning a throw or a rejection into `ex`'s error response. */
+export function useBody(ex: HttpExchange, use: (body: Buffer) => void | Promise<void>, body: Buffer): void {
+  try {
+    const p = use(body);
+    if (p) p.catch((err) => ex.error(err));
+  } catch (err) {
+    ex.error(err);
+  }
+}
+
 /** Status and `{"error": "..."}` body of an error, from the error catalogue. */
 export function errorResponse(err: unknown): { status: number; body: string } {
   const e = toLarchError(err);
@@ -125,5 +165,6 @@ export function errorResponse(err: unknown): { status: number; body: string } {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try { return decodeURIComponent(s); } catch { return s; }
 }

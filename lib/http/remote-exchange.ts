@@ -2,7 +2,7 @@
 // came in the message and whose answer goes back as a message.
 import { toLarchError } from '../protocol/errors.js';
 import { decodeBody } from './body.js';
-import { errorResponse, type HttpExchange, type RequestHead } from './exchange.js';
+import { errorResponse, useBody, type HttpExchange, type RequestHead } from './exchange.js';
 import { ownBytes, type ToWorker } from './thread-messages.js';
 
 export class RemoteExchange implements HttpExchange {
@@ -15,6 +15,10 @@ export class RemoteExchange implements HttpExchange {
   /** The worker enforced the raw size limit; decompression is bounded here. */
   readBody(limit: number): Promise<Buffer> {
     return decodeBody(this.rawBody, this.head.contentEncoding, limit);
+  }
+
+  withBody(limit: number, _alignPad: number, use: (body: Buffer) => void | Promise<void>): void {
+    this.readBody(limit).then((body) => useBody(this, use, body), (err) => this.error(err));
   }
 
   send(status: number, body: string | Uint8Array, contentType: string, headers: Array<[string, string]> = []): void {

@@ -6,6 +6,7 @@ import type { ModelRepositoryView } from '../repository/types.js';
 import { invalidArgument, notFound } from '../protocol/errors.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse, parseJsonBody } from '../protocol/http-codec.js';
 import { inferenceResult, startInference } from '../protocol/infer.js';
+import type { InferResult } from '../protocol/infer-request.js';
 import { indexJson, maxBatchSizeOf, modelMetadataObject, serverMetadataJson, statisticsJson } from '../protocol/json-views.js';
 import { parseLoadParameters } from '../protocol/repository-requests.js';
 import { Exchange, type ExchangeHooks, type HttpExchange } from './exchange.js';
@@ -40,17 +41,26 @@ export function parseHeaderLength(text: string): number | undefined {
 }
 
 /** Inference on a resolved model: read, decode, run, encode, answer. */
-export async function inferOn(model: InferenceModel, ex: HttpExchange, maxInputSize: number): Promise<void> {
+export function inferOn(model: InferenceModel, ex: HttpExchange, maxInputSize: number): void {
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   // Lay the body out so the binary section (at offset headerLength) starts 8-byte aligned.
   const pad = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
-  await answerInference(model, ex, await ex.readBody(maxInputSize, pad), headerLength);
+  ex.withBody(maxInputSize, pad, (body) => answerInference(model, ex, body, headerLength));
 }
 
-/** Decodes a read body, runs it on `model` and sends the response (main thread and HTTP workers). */
-export async function answerInference(model: InferenceModel, ex: HttpExchange, body: Buffer, headerLength: number | undefined): Promise<void> {
+/**
+ * Decodes a read body, runs it on `model` and sends the response (main thread and HTTP
+ * workers). When the model answers synchronously, so does this: the response is written before
+ * it returns. A bad request throws; a failure after queueing rejects.
+ */
+export function answerInference(model: InferenceModel, ex: HttpExchange, body: Buffer, headerLength: number | undefined): void | Promise<void> {
   const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
-  const result = inferenceResult(model, request, binaryOutput, await startInference(model, request));
+  const outputs = startInference(model, request);
+  if (Array.isArray(outputs)) sendInferResult(ex, inferenceResult(model, request, binaryOutput, outputs));
+  else return outputs.then((tensors) => sendInferResult(ex, inferenceResult(model, request, binaryOutput, tensors)));
+}
+
+function sendInferResult(ex: HttpExchange, result: InferResult): void {
   const encoded = encodeHttpInferResponse(result);
   if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
   else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);

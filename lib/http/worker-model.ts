@@ -30,7 +30,11 @@ export class WorkerModel implements InferenceModel {
   }
 
   infer(inputs: Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
-    return this.#batched.infer(inputs, { outputs: options.outputs, timeoutUs: options.timeoutUs });
+    return this.#batched.infer(inputs, options);
+  }
+
+  submit(inputs: Tensor[], options: InferOptions = {}): Tensor[] | Promise<Tensor[]> {
+    return this.#batched.submit(inputs, options);
   }
 
   stats(): ModelStats { return this.#batched.stats(); }

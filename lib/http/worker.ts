@@ -3,7 +3,6 @@
 // batcher runs here; every other request is forwarded to the main thread, which owns the
 // repository, and answered with the main thread's reply.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InferenceModel } from '../backends/types.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import { decodeBody, readRawBody } from './body.js';
 import type { Exchange } from './exchange.js';
@@ -75,34 +74,49 @@ async function forward(name: HandlerName, ex: Exchange): Promise<void> {
 
 // ---- inference ----
 
-async function infer(ex: Exchange): Promise<void> {
+function infer(ex: Exchange): void | Promise<void> {
   const [name, version] = modelRef(ex);
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   const pad = headerLength === undefined || ex.head.contentEncoding ? 0 : (8 - (headerLength % 8)) % 8;
+  const resolved = settled.get(key(name, version));
+  if (resolved?.model) {
+    // The hot path: the model is known, the answer is written in the body's data callback.
+    ex.withBody(data.maxInputSize, pad, (body) => answerOn(resolved, ex, body, headerLength, name, version, 0));
+    return;
+  }
+  return inferUnresolved(ex, name, version, headerLength, pad);
+}
+
+/** First request for a name/version on this thread: ask the main thread while the body arrives. */
+async function inferUnresolved(ex: Exchange, name: string, version: string | undefined, headerLength: number | undefined, pad: number): Promise<void> {
   // uWS delivers the body only to an onData attached before the handler returns: start reading
   // now, resolve the model meanwhile.
   const raw = readRawBody(ex, data.maxInputSize, pad);
   raw.catch(() => undefined);
-  let resolved = settled.get(key(name, version)) ?? await resolve(name, version);
+  const resolved = await resolve(name, version);
   if (!resolved.model) { await forwardWithBody('infer', ex, await raw); return; }
   const encoding = ex.head.contentEncoding;
   const body = encoding === '' || encoding === 'identity' ? await raw : await decodeBody(await raw, encoding, data.maxInputSize);
-  for (let attempt = 0; ; attempt++) {
-    const model: InferenceModel = resolved.model!;
-    try {
-      await answerInference(model, ex, body, headerLength);
-      return;
-    } catch (err) {
-      // The version this thread cached was unloaded (reload, unload): ask again, once.
-      if (attempt > 0 || toLarchError(err).code !== 'UNAVAILABLE') throw err;
-      invalidate(name, version, resolved);
-      resolved = await resolve(name, version);
-      if (!resolved.model) {
-        await forwardWithBody('infer', ex, body, { ...ex.head, contentEncoding: '' });
-        return;
-      }
-    }
+  await answerOn(resolved, ex, body, headerLength, name, version, 0);
+}
+
+/** Runs the request on this thread's model; when the cached version was unloaded (reload, unload), asks the main thread again, once. */
+function answerOn(resolved: Resolved, ex: Exchange, body: Buffer, headerLength: number | undefined,
+  name: string, version: string | undefined, attempt: number): void | Promise<void> {
+  const retry = async (err: unknown): Promise<void> => {
+    if (attempt > 0 || toLarchError(err).code !== 'UNAVAILABLE') throw err;
+    invalidate(name, version, resolved);
+    const again = await resolve(name, version);
+    if (again.model) await answerOn(again, ex, body, headerLength, name, version, attempt + 1);
+    else await forwardWithBody('infer', ex, body, { ...ex.head, contentEncoding: '' });
+  };
+  let pending: void | Promise<void>;
+  try {
+    pending = answerInference(resolved.model!, ex, body, headerLength);
+  } catch (err) {
+    return retry(err);
   }
+  return pending?.catch(retry);
 }
 
 // ---- the app ----
@@ -114,8 +128,12 @@ let drained: (() => void) | null = null;
 const hooks = { onFinish: () => { if (--inFlight === 0 && drained) drained(); } };
 
 registerRoutes(app, () => { inFlight++; return hooks; }, (name, ex) => {
-  const work = name === 'infer' ? infer(ex) : forward(name, ex);
-  work.catch((err) => ex.error(err));
+  try {
+    const work = name === 'infer' ? infer(ex) : forward(name, ex);
+    work?.catch((err) => ex.error(err));
+  } catch (err) {
+    ex.error(err);
+  }
 });
 
 let listenSocket: us_listen_socket | null = null;

@@ -93,13 +93,17 @@ interface RequestPlan {
 }
 
 // Binary-extension clients (tritonclient, perf_analyzer) send the same JSON header with every
-// request of one shape; its plan is kept per model, keyed by the header text, so such requests
-// skip the JSON parse and the validation. Only headers without JSON tensor data are kept (their
-// plans hold no values), at most kPlanCacheSize per model (the map is cleared when full). The
-// plans are frozen: requests share their parameter, output and shape objects read-only.
+// request of one shape; its plan is kept per model, keyed by the header's bytes (compared as
+// bytes: no string is made of a header seen before), so such requests skip the JSON parse and
+// the validation. Only headers without JSON tensor data are kept (their plans hold no values),
+// at most kPlanCacheSize per model (the cache is cleared when full). The plans are frozen:
+// requests share their parameter, output and shape objects read-only.
 const kPlanCacheSize = 64;
 const kMaxCachedHeader = 4096;
-const planCache = new WeakMap<InferenceModel, Map<string, RequestPlan>>();
+
+interface CachedPlan { header: Buffer; plan: RequestPlan }
+/** Per model: cached plans by header length. */
+const planCache = new WeakMap<InferenceModel, { size: number; byLength: Map<number, CachedPlan[]> }>();
 
 function planRequest(model: InferenceModel, headerText: string, headerLength: number | undefined): RequestPlan {
   const doc = parseJsonBody(headerText, 'inference request');
@@ -143,15 +147,18 @@ function planRequest(model: InferenceModel, headerText: string, headerLength: nu
 }
 
 function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): RequestPlan {
-  const text = body.toString('utf8', 0, headerLength);
-  let plans = planCache.get(model);
-  const hit = plans?.get(text);
-  if (hit) return hit;
-  const plan = planRequest(model, text, headerLength);
+  let cache = planCache.get(model);
+  const same = cache?.byLength.get(headerLength);
+  if (same) {
+    for (const c of same) if (body.compare(c.header, 0, headerLength, 0, headerLength) === 0) return c.plan;
+  }
+  const plan = planRequest(model, body.toString('utf8', 0, headerLength), headerLength);
   if (plan.inputs.some((i) => i.binarySize === undefined)) return plan;
-  if (!plans) planCache.set(model, (plans = new Map()));
-  if (plans.size >= kPlanCacheSize) plans.clear();
-  plans.set(text, deepFreeze(plan));
+  if (!cache || cache.size >= kPlanCacheSize) planCache.set(model, (cache = { size: 0, byLength: new Map() }));
+  let list = cache.byLength.get(headerLength);
+  if (!list) cache.byLength.set(headerLength, (list = []));
+  list.push({ header: Buffer.from(body.subarray(0, headerLength)), plan: deepFreeze(plan) });
+  cache.size++;
   return plan;
 }
 
@@ -207,37 +214,89 @@ function jsonParameters(p: Parameters): string {
   return Object.keys(p).length ? `,"parameters":${JSON.stringify(p)}` : '';
 }
 
+/** The JSON of a model's name, version and response parameters: the same in every response. */
+interface ResponseText { name: string; version: string; params: Parameters; head: string; parameters: string }
+const responseTexts = new WeakMap<InferenceModel, ResponseText>();
+
+function responseText(result: InferResult): ResponseText {
+  const { name, version } = result.model;
+  const t = responseTexts.get(result.model);
+  if (t && t.name === name && t.version === version && t.params === result.parameters) return t;
+  const fresh = {
+    name, version, params: result.parameters,
+    head: `{"model_name":${JSON.stringify(name)},"model_version":${JSON.stringify(version)}`,
+    parameters: jsonParameters(result.parameters),
+  };
+  responseTexts.set(result.model, fresh);
+  return fresh;
+}
+
 /** Encodes an inference result; outputs marked binary go into the binary section. */
 export function encodeHttpInferResponse(result: InferResult): EncodedHttpResponse {
-  let json = `{"model_name":${JSON.stringify(result.model.name)},"model_version":${JSON.stringify(result.model.version)}`;
+  const memo = result.id === undefined ? headerMemos.get(result.model) : undefined;
+  if (memo && memo.text === responseText(result) && sameOutputs(memo.outputs, result.outputs)) {
+    return withBinarySection(memo.header, result.outputs);
+  }
+  const text = responseText(result);
+  let json = text.head;
   if (result.id !== undefined) json += `,"id":${JSON.stringify(result.id)}`;
-  json += jsonParameters(result.parameters);
+  json += text.parameters;
   json += ',"outputs":[';
-  let binaryBytes = 0;
-  const binaries: Tensor[] = [];
+  let binaries = 0;
   result.outputs.forEach(({ tensor, binary }, i) => {
     if (i) json += ',';
     json += `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}]`;
     if (binary) {
-      const size = tensor.datatype === 'BYTES'
-        ? (tensor.data as Buffer[]).reduce((n, e) => n + 4 + e.length, 0)
-        : (tensor.data as NumericData).byteLength;
-      binaryBytes += size;
-      binaries.push(tensor);
-      json += `,"parameters":{"binary_data_size":${size}}}`;
+      binaries++;
+      json += `,"parameters":{"binary_data_size":${binarySize(tensor)}}}`;
     } else {
       json += `,"data":${toJsonDataText(tensor.datatype, tensor.data)}}`;
     }
   });
   json += ']}';
-  if (!binaries.length) return { body: Buffer.from(json, 'utf8') };
-  const headerLength = Buffer.byteLength(json, 'utf8');
-  const body = Buffer.allocUnsafe(headerLength + binaryBytes);
-  body.write(json, 0, 'utf8');
-  let off = headerLength;
-  for (const t of binaries) {
+  if (!binaries) return { body: Buffer.from(json, 'utf8') };
+  const header = Buffer.from(json, 'utf8');
+  if (result.id === undefined && binaries === result.outputs.length && result.outputs.every((o) => o.tensor.datatype !== 'BYTES')) {
+    headerMemos.set(result.model, { text, header, outputs: result.outputs.map(({ tensor }) => ({ name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape], size: binarySize(tensor) })) });
+  }
+  return withBinarySection(header, result.outputs);
+}
+
+function binarySize(tensor: Tensor): number {
+  return tensor.datatype === 'BYTES'
+    ? (tensor.data as Buffer[]).reduce((n, e) => n + 4 + e.length, 0)
+    : (tensor.data as NumericData).byteLength;
+}
+
+/** `header` followed by the binary outputs' bytes. */
+function withBinarySection(header: Buffer, outputs: InferResult['outputs']): EncodedHttpResponse {
+  let size = header.length;
+  for (const { tensor, binary } of outputs) if (binary) size += binarySize(tensor);
+  const body = Buffer.allocUnsafe(size);
+  header.copy(body, 0);
+  let off = header.length;
+  for (const { tensor: t, binary } of outputs) {
+    if (!binary) continue;
     if (t.datatype === 'BYTES') off = writeBytesElements(t.data as Buffer[], body, off);
     else { const b = bytesOf(t.data as NumericData); body.set(b, off); off += b.byteLength; }
   }
-  return { body, headerLength };
+  return { body, headerLength: header.length };
+}
+
+// Responses of one model to requests of one shape have the same JSON header when every output
+// is binary (no values in the JSON): the last such header is kept per model and reused while the
+// outputs have the same names, types, shapes and sizes (and the model the same parameters).
+interface MemoOutput { name: string; datatype: string; shape: number[]; size: number }
+const headerMemos = new WeakMap<InferenceModel, { text: ResponseText; header: Buffer; outputs: MemoOutput[] }>();
+
+function sameOutputs(memo: MemoOutput[], outputs: InferResult['outputs']): boolean {
+  if (memo.length !== outputs.length) return false;
+  for (let i = 0; i < memo.length; i++) {
+    const m = memo[i]!;
+    const { tensor, binary } = outputs[i]!;
+    if (!binary || tensor.name !== m.name || tensor.datatype !== m.datatype || tensor.datatype === 'BYTES') return false;
+    if ((tensor.data as NumericData).byteLength !== m.size || tensor.shape.length !== m.shape.length) return false;
+    for (let k = 0; k < m.shape.length; k++) if (tensor.shape[k] !== m.shape[k]) return false;
+  }
+  return true;
 }

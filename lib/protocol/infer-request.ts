@@ -29,6 +29,7 @@ export interface OutputResult {
 export interface InferResult {
   model: InferenceModel;
   id?: string;
+  /** The model's response parameters (lineage), shared by every response: read-only. */
   parameters: Parameters;
   outputs: OutputResult[];
 }

@@ -24,10 +24,15 @@ export async function runInference(model: InferenceModel, req: InferRequest, def
   return inferenceResult(model, req, defaultBinary, await startInference(model, req));
 }
 
-/** Validates the requested outputs and starts the model on the request (the first half of runInference). */
-export function startInference(model: InferenceModel, req: InferRequest): Promise<Tensor[]> {
+/**
+ * Validates the requested outputs and starts the model on the request (the first half of
+ * runInference). The outputs come back at once when the model answered synchronously (see
+ * InferenceModel.submit); a bad request throws.
+ */
+export function startInference(model: InferenceModel, req: InferRequest): Tensor[] | Promise<Tensor[]> {
   validateRequestedOutputs(model, req.outputs);
-  return model.infer(req.inputs, inferOptions(req));
+  const options = inferOptions(req);
+  return model.submit ? model.submit(req.inputs, options) : model.infer(req.inputs, options);
 }
 
 /** Selects, orders and post-processes the outputs the client asked for (the second half). */
@@ -49,7 +54,7 @@ export function inferenceResult(model: InferenceModel, req: InferRequest, defaul
     // Outputs a backend adds beyond the declared ones are passed through too.
     for (const t of tensors) if (!model.outputs.some((s) => s.name === t.name)) outputs.push({ tensor: t, binary: defaultBinary });
   }
-  const result: InferResult = { model, parameters: { ...model.responseParameters }, outputs };
+  const result: InferResult = { model, parameters: model.responseParameters, outputs };
   if (req.id !== undefined) result.id = req.id;
   return result;
 }

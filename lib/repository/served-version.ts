@@ -93,21 +93,45 @@ export class ModelHandle implements InferenceModel {
   get nativeModelId(): string | undefined { return this.#served.model.nativeModelId; }
   get outputLabels(): Readonly<Record<string, readonly string[]>> | undefined { return this.#served.outputLabels; }
 
-  async infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
+  infer(inputs: Tensor[], options?: InferOptions): Promise<Tensor[]> {
+    try {
+      return Promise.resolve(this.submit(inputs, options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Holds a reference on the served version until the outputs are back (synchronously or not). */
+  submit(inputs: Tensor[], options?: InferOptions): Tensor[] | Promise<Tensor[]> {
+    const served = this.#acquire();
+    let out: Tensor[] | Promise<Tensor[]>;
+    try {
+      out = served.model.submit ? served.model.submit(inputs, options) : served.model.infer(inputs, options);
+    } catch (err) {
+      served.release();
+      throw err;
+    }
+    if (Array.isArray(out)) {
+      served.release();
+      return out;
+    }
+    return out.finally(() => served.release());
+  }
+
+  /**
+   * The version to run on, acquired. A version retired between getModel and infer: an
+   * unversioned request moves to the version serving now (resolveCurrent throws UNAVAILABLE
+   * when there is none).
+   */
+  #acquire(): ServedVersion {
     let served = this.#served;
-    // A version retired between getModel and infer: an unversioned request moves to the
-    // version serving now (resolveCurrent throws UNAVAILABLE when there is none).
     for (let attempt = 0; !served.acquire(); attempt++) {
       if (!this.#resolveCurrent || attempt >= 3) {
         throw new LarchError('UNAVAILABLE', `version ${served.version} of model "${this.name}" has been unloaded`);
       }
       served = this.#resolveCurrent();
     }
-    try {
-      return await served.model.infer(inputs, options);
-    } finally {
-      served.release();
-    }
+    return served;
   }
 
   stats(): ModelStats { return this.#served.model.stats(); }
