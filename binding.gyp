@@ -4,7 +4,7 @@
     {
       "target_name": "larch",
       "sources": [
-        "<@(larch_addon_sources)", "<@(larch_forest_sources)", "<@(larch_batch_sources)",
+        "<@(larch_addon_sources)", "<@(larch_forest_sources)", "<@(larch_batch_sources)", "<@(larch_protocol_sources)",
         "<@(larch_onnx_sources)", "<@(larch_train_sources)",
         "<@(larch_flow_sources)"
       ],

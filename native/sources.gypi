@@ -43,6 +43,11 @@
       "native/addon/batch_forest_runner.cc"
     ],
 
+    "larch_protocol_sources": [
+      "native/protocol/json_numbers.cc",
+      "native/addon/protocol_binding.cc"
+    ],
+
     "larch_onnx_sources": [
       "native/onnx/ort_runtime.cc",
       "native/onnx/tensor_types.cc",

@@ -11,6 +11,7 @@ import { invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
+import { kMaxTemplatedBody, learnJsonTemplate, matchJsonTemplate } from './json-template.js';
 
 type Json = Record<string, unknown>;
 
@@ -179,6 +180,10 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
     throw invalidArgument(`Inference-Header-Content-Length ${headerLength} exceeds the body size ${body.length}`);
   }
   const jsonEnd = headerLength ?? body.length;
+  if (headerLength === undefined && body.length <= kMaxTemplatedBody) {
+    const hit = matchJsonTemplate<RequestPlan>(model, body);
+    if (hit) return decodedFromTemplate(hit.plan, hit.data, hit.id);
+  }
   const plan = headerLength !== undefined && headerLength <= kMaxCachedHeader
     ? cachedPlan(model, body, headerLength)
     : planRequest(model, body.toString('utf8', 0, jsonEnd), headerLength);
@@ -198,8 +203,25 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
   }
   if (off !== body.length) throw invalidArgument(`the request body has ${body.length - off} bytes after the JSON header that no input claims (binary_data_size)`);
 
+  if (headerLength === undefined && plan.inputs.every((i) => i.binarySize === undefined)) {
+    // Later requests with the same JSON around their numbers skip the parse (json-template.ts).
+    const shared = deepFreeze({ ...plan, id: undefined, inputs: plan.inputs.map((i) => ({ ...i, jsonData: undefined })) });
+    learnJsonTemplate(model, body, plan.inputs, shared);
+  }
   const request: InferRequest = { parameters: plan.parameters, inputs };
   if (plan.id !== undefined) request.id = plan.id;
+  if (plan.outputs) request.outputs = plan.outputs;
+  return { request, binaryOutput: plan.binaryOutput };
+}
+
+function decodedFromTemplate(plan: RequestPlan, data: NumericData[], id: string | undefined): DecodedHttpRequest {
+  const inputs = new Array<Tensor>(plan.inputs.length);
+  for (let i = 0; i < plan.inputs.length; i++) {
+    const { name, datatype, shape } = plan.inputs[i]!;
+    inputs[i] = { name, datatype, shape, data: data[i]! };
+  }
+  const request: InferRequest = { parameters: plan.parameters, inputs };
+  if (id !== undefined) request.id = id;
   if (plan.outputs) request.outputs = plan.outputs;
   return { request, binaryOutput: plan.binaryOutput };
 }
@@ -233,33 +255,71 @@ function responseText(result: InferResult): ResponseText {
 
 /** Encodes an inference result; outputs marked binary go into the binary section. */
 export function encodeHttpInferResponse(result: InferResult): EncodedHttpResponse {
-  const memo = result.id === undefined ? headerMemos.get(result.model) : undefined;
-  if (memo && memo.text === responseText(result) && sameOutputs(memo.outputs, result.outputs)) {
-    return withBinarySection(memo.header, result.outputs);
-  }
-  const text = responseText(result);
-  let json = text.head;
+  const layout = responseLayout(result);
+  if (layout.header && result.id === undefined) return withBinarySection(layout.header, result.outputs);
+  let json = layout.parts[0]!;
   if (result.id !== undefined) json += `,"id":${JSON.stringify(result.id)}`;
-  json += text.parameters;
-  json += ',"outputs":[';
+  json += layout.parts[1]!;
+  let k = 2;
+  for (const { tensor, binary } of result.outputs) {
+    if (binary) continue;
+    json += toJsonDataText(tensor.datatype, tensor.data);
+    json += layout.parts[k++]!;
+  }
+  // When every character is ASCII, latin1 writes the same bytes as UTF-8, faster.
+  const header = Buffer.from(json, layout.ascii && result.id === undefined ? 'latin1' : 'utf8');
+  return layout.binaries ? withBinarySection(header, result.outputs) : { body: header };
+}
+
+/**
+ * The JSON of a response around its variable parts: parts[0] up to where "id" goes, parts[1]
+ * from there to the first JSON output's data, then one part after each JSON output's data.
+ * `header`: the whole JSON header as bytes when every output is binary (nothing varies).
+ */
+interface ResponseLayout {
+  text: ResponseText;
+  outputs: MemoOutput[];
+  parts: string[];
+  binaries: number;
+  ascii: boolean;
+  header: Buffer | undefined;
+}
+
+// Responses of one model to requests of one shape have the same JSON around their values: the
+// last layout is kept per model and reused while the outputs have the same names, types,
+// shapes, binary flags and sizes (and the model the same parameters). BYTES outputs (sizes and
+// texts vary) are never memoized.
+interface MemoOutput { name: string; datatype: string; shape: number[]; binary: boolean; size: number }
+const layouts = new WeakMap<InferenceModel, ResponseLayout>();
+
+function responseLayout(result: InferResult): ResponseLayout {
+  const text = responseText(result);
+  const memo = layouts.get(result.model);
+  if (memo && memo.text === text && sameOutputs(memo.outputs, result.outputs)) return memo;
+  const parts = [text.head];
+  let part = text.parameters + ',"outputs":[';
   let binaries = 0;
   result.outputs.forEach(({ tensor, binary }, i) => {
-    if (i) json += ',';
-    json += `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}]`;
+    if (i) part += ',';
+    part += `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}]`;
     if (binary) {
       binaries++;
-      json += `,"parameters":{"binary_data_size":${binarySize(tensor)}}}`;
+      part += `,"parameters":{"binary_data_size":${binarySize(tensor)}}}`;
     } else {
-      json += `,"data":${toJsonDataText(tensor.datatype, tensor.data)}}`;
+      parts.push(part + ',"data":');
+      part = '}';
     }
   });
-  json += ']}';
-  if (!binaries) return { body: Buffer.from(json, 'utf8') };
-  const header = Buffer.from(json, 'utf8');
-  if (result.id === undefined && binaries === result.outputs.length && result.outputs.every((o) => o.tensor.datatype !== 'BYTES')) {
-    headerMemos.set(result.model, { text, header, outputs: result.outputs.map(({ tensor }) => ({ name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape], size: binarySize(tensor) })) });
-  }
-  return withBinarySection(header, result.outputs);
+  parts.push(part + ']}');
+  const layout: ResponseLayout = {
+    text, parts, binaries,
+    outputs: result.outputs.map(({ tensor, binary }) => ({ name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape], binary, size: binarySize(tensor) })),
+    // Numbers and booleans are written as ASCII; BYTES values (strings) may not be.
+    ascii: parts.every((p) => /^[\x00-\x7f]*$/.test(p)) && result.outputs.every((o) => o.binary || o.tensor.datatype !== 'BYTES'),
+    header: binaries === result.outputs.length ? Buffer.from(parts.join(''), 'utf8') : undefined,
+  };
+  if (result.outputs.every((o) => o.tensor.datatype !== 'BYTES')) layouts.set(result.model, layout);
+  return layout;
 }
 
 function binarySize(tensor: Tensor): number {
@@ -283,18 +343,12 @@ function withBinarySection(header: Buffer, outputs: InferResult['outputs']): Enc
   return { body, headerLength: header.length };
 }
 
-// Responses of one model to requests of one shape have the same JSON header when every output
-// is binary (no values in the JSON): the last such header is kept per model and reused while the
-// outputs have the same names, types, shapes and sizes (and the model the same parameters).
-interface MemoOutput { name: string; datatype: string; shape: number[]; size: number }
-const headerMemos = new WeakMap<InferenceModel, { text: ResponseText; header: Buffer; outputs: MemoOutput[] }>();
-
 function sameOutputs(memo: MemoOutput[], outputs: InferResult['outputs']): boolean {
   if (memo.length !== outputs.length) return false;
   for (let i = 0; i < memo.length; i++) {
     const m = memo[i]!;
     const { tensor, binary } = outputs[i]!;
-    if (!binary || tensor.name !== m.name || tensor.datatype !== m.datatype || tensor.datatype === 'BYTES') return false;
+    if (binary !== m.binary || tensor.name !== m.name || tensor.datatype !== m.datatype || tensor.datatype === 'BYTES') return false;
     if ((tensor.data as NumericData).byteLength !== m.size || tensor.shape.length !== m.shape.length) return false;
     for (let k = 0; k < m.shape.length; k++) if (tensor.shape[k] !== m.shape[k]) return false;
   }

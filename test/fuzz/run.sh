@@ -3,8 +3,8 @@
 #   test/fuzz/run.sh <target> [seconds=60] [extra libFuzzer flags...]
 #   npm run fuzz -- treelite_checkpoint 300
 # A target is test/fuzz/<target>_fuzzer.cc; its seed corpus is every file matched by the globs
-# in test/fuzz/<target>.seeds. The target links every plain C++ file of native/forest and
-# native/common (no N-API). Needs Debian's clang 14 with libFuzzer (libclang-rt-14-dev).
+# in test/fuzz/<target>.seeds. The target links every plain C++ file of native/forest,
+# native/common and native/protocol (no N-API). Needs Debian's clang 14 with libFuzzer (libclang-rt-14-dev).
 # Output goes to build/fuzz/: the binary, the growing corpus (corpus-<target>/) and any crash
 # reproducer (crash-*), which the target replays with: build/fuzz/<target> <crash-file>.
 set -euo pipefail
@@ -22,7 +22,7 @@ shift $(( $# >= 2 ? 2 : 1 ))
 CXX="${FUZZ_CXX:-clang++}"
 out=build/fuzz
 mkdir -p "$out/corpus-$target"
-sources=$(ls native/forest/*.cc native/common/*.cc 2>/dev/null || true)
+sources=$(ls native/forest/*.cc native/common/*.cc native/protocol/*.cc 2>/dev/null || true)
 echo "[fuzz] building $out/$target with $CXX" >&2
 "$CXX" -std=c++20 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
