@@ -56,9 +56,17 @@ type Failure = [slot: number, code: string, message: string];
 type Owned = [slot: number, output: number, data: ArrayBuffer, shape: number[]];
 type OnComplete = (slots: Uint32Array, failures: Failure[] | undefined, owned: Owned[] | undefined) => void;
 
+/** Per input in the meta array infer() reads: [dtype code, rank, dims (kMaxRank slots)]. */
+const kMaxRank = 8;  // native/batch/tensor.h Shape::kMaxRank
+const kMetaStride = 2 + kMaxRank;
+
 interface NativeBatchHandle {
-  /** true: ran at once on this thread (outputs filled); false: queued, onComplete reports it. */
-  infer(slot: number, inputs: unknown[], outputs: Array<TensorData | null>, timeoutUs: number): boolean;
+  /**
+   * infer(slot, timeoutUs, meta, ...inputData, ...outputData): true when it ran at once on this
+   * thread (outputs filled); false when queued (onComplete reports it). An output is null when
+   * native code sizes it (a -1 dim).
+   */
+  infer(...args: unknown[]): boolean;
   stats(): ModelStats;
   describe(): { id: string; name: string; maxBatchSize: number; inputs: TensorSpec[]; outputs: TensorSpec[] };
   unload(): void;
@@ -104,11 +112,11 @@ function isShape(shape: unknown): shape is number[] {
   return true;
 }
 
-/** What native code fills: each output's array, or null where native code sizes it (a -1 dim). */
-function outputData(outputs: Tensor[]): Array<TensorData | null> {
-  const data = new Array<TensorData | null>(outputs.length);
-  for (let i = 0; i < outputs.length; i++) data[i] = outputs[i]!.shape.includes(-1) ? null : outputs[i]!.data;
-  return data;
+/** `wanted` names exactly `outputs`, in order (the usual request): no filtered copy needed. */
+function namesAll(wanted: string[], outputs: Tensor[]): boolean {
+  if (wanted.length !== outputs.length) return false;
+  for (let i = 0; i < wanted.length; i++) if (wanted[i] !== outputs[i]!.name) return false;
+  return true;
 }
 
 export function batchRunnerKinds(): string[] {
@@ -127,6 +135,10 @@ export class BatchedModel {
   #inFlight = 0;
   #drained: Array<() => void> = [];
   #inputIndex = new Map<string, number>();
+  // infer()'s arguments and meta array, reused by every call from this thread (native code reads
+  // them before returning; the data arrays are cleared after the call).
+  readonly #meta: Float64Array;
+  readonly #args: unknown[];
 
   private constructor(optionsOrId: BatchedModelOptions | string) {
     try {
@@ -141,6 +153,8 @@ export class BatchedModel {
     this.inputs = d.inputs;
     this.outputs = d.outputs;
     this.inputs.forEach((s, i) => this.#inputIndex.set(s.name, i));
+    this.#meta = new Float64Array(Math.max(1, this.inputs.length) * kMetaStride);
+    this.#args = new Array<unknown>(3 + this.inputs.length + this.outputs.length).fill(null);
   }
 
   /** Creates the native model and its instance threads, and registers it under options.id. */
@@ -183,13 +197,6 @@ export class BatchedModel {
     const handle = this.#handle;
     if (!handle) throw new LarchError('UNAVAILABLE', `model "${this.name}" is unloaded`);
     const ordered = this.#orderInputs(inputs);
-    const args = new Array<unknown>(ordered.length * 3);
-    for (let i = 0; i < ordered.length; i++) {
-      const t = ordered[i]!;
-      args[3 * i] = t.data;
-      args[3 * i + 1] = dtypeCode[t.datatype];
-      args[3 * i + 2] = t.shape;
-    }
     const rows = this.maxBatchSize > 0 ? ordered[0]!.shape[0]! : 1;
     if (rows === undefined || rows > this.maxBatchSize && this.maxBatchSize > 0)
       throw new LarchError('INVALID_ARGUMENT',
@@ -202,16 +209,33 @@ export class BatchedModel {
           throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${name}' for model '${this.name}'`);
     }
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
+    const args = this.#args;
+    const meta = this.#meta;
+    args[0] = slot;
+    args[1] = options.timeoutUs ?? 0;
+    args[2] = meta;
+    for (let i = 0; i < ordered.length; i++) {
+      const t = ordered[i]!;
+      const base = i * kMetaStride;
+      meta[base] = dtypeCode[t.datatype]!;
+      meta[base + 1] = t.shape.length;  // native code refuses a rank above kMaxRank
+      for (let k = 0; k < t.shape.length && k < kMaxRank; k++) meta[base + 2 + k] = t.shape[k]!;
+      args[3 + i] = t.data;
+    }
+    const firstOutput = 3 + ordered.length;
+    for (let k = 0; k < outputs.length; k++) args[firstOutput + k] = outputs[k]!.shape.includes(-1) ? null : outputs[k]!.data;
     let ranInline: boolean;
     try {
-      ranInline = handle.infer(slot, args, outputData(outputs), options.timeoutUs ?? 0);
+      ranInline = handle.infer(...args);
     } catch (err) {
       this.#freeSlots.push(slot);
       throw toLarchError(err);
+    } finally {
+      for (let i = 3; i < args.length; i++) args[i] = null;  // hold no request's memory
     }
     if (ranInline) {  // the model was idle: it ran on this thread, the outputs are filled
       this.#freeSlots.push(slot);
-      return wanted ? outputs.filter((o) => wanted.includes(o.name)) : outputs;
+      return wanted && !namesAll(wanted, outputs) ? outputs.filter((o) => wanted.includes(o.name)) : outputs;
     }
     return new Promise<Tensor[]>((resolve, reject) => {
       this.#pending[slot] = { resolve, reject, inputs, outputs, wanted };

@@ -5,7 +5,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { invalidArgument, LarchError } from '../protocol/errors.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange, HttpExchange } from './exchange.js';
 import { pooledBody } from '../backends/pooled.js';
 
 const gunzip = promisify(zlib.gunzip);
@@ -87,12 +87,34 @@ export async function decodeBody(body: Buffer, encoding: string, limit: number):
 }
 
 export function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buffer> {
-  return new Promise((resolve, reject) => receiveBody(ex, limit, alignPad, resolve, reject));
+  const encoding = ex.head.contentEncoding;
+  const raw = readRawBody(ex, limit, encoding === '' || encoding === 'identity' ? alignPad : 0);
+  return encoding === '' || encoding === 'identity' ? raw : raw.then((b) => decodeBody(b, encoding, limit));
 }
 
-/** readBody with callbacks (see receiveRawBody); `done` runs synchronously for identity bodies. */
-export function receiveBody(ex: Exchange, limit: number, alignPad: number, done: (body: Buffer) => void, failed: (err: unknown) => void): void {
+/**
+ * Reads the body, then `use(body)`: synchronously inside the data callback for identity bodies
+ * (see receiveRawBody). A read error, or a throw or rejection of `use`, is answered as the
+ * exchange's error response.
+ */
+export function receiveBody(ex: Exchange, limit: number, alignPad: number, use: (body: Buffer) => void | Promise<void>): void {
   const encoding = ex.head.contentEncoding;
-  if (encoding === '' || encoding === 'identity') { receiveRawBody(ex, limit, alignPad, done, failed); return; }
-  receiveRawBody(ex, limit, 0, (raw) => { decodeBody(raw, encoding, limit).then(done, failed); }, failed);
+  const failed = (err: unknown) => ex.error(err);
+  if (encoding === '' || encoding === 'identity') {
+    receiveRawBody(ex, limit, alignPad, (body) => useBody(ex, use, body), failed);
+    return;
+  }
+  receiveRawBody(ex, limit, 0, (raw) => {
+    decodeBody(raw, encoding, limit).then((body) => useBody(ex, use, body), failed);
+  }, failed);
+}
+
+/** Calls `use(body)`, turning a throw or a rejection into `ex`'s error response. */
+export function useBody(ex: HttpExchange, use: (body: Buffer) => void | Promise<void>, body: Buffer): void {
+  try {
+    const p = use(body);
+    if (p) p.catch((err) => ex.error(err));
+  } catch (err) {
+    ex.error(err);
+  }
 }

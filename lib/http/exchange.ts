@@ -71,14 +71,14 @@ export class Exchange implements HttpExchange {
   #aborted = false;
   #ended = false;
   #hooks: ExchangeHooks;
-  #abortListeners: Array<() => void> = [];
+  #abortListeners: Array<() => void> | undefined;
 
   constructor(res: HttpResponse, req: HttpRequest, paramCount: number, hooks: ExchangeHooks) {
     this.#res = res;
     this.#hooks = hooks;
     res.onAborted(() => {
       this.#aborted = true;
-      for (const l of this.#abortListeners) l();
+      if (this.#abortListeners) for (const l of this.#abortListeners) l();
       this.#finish();
     });
     const params: string[] = [];
@@ -99,12 +99,12 @@ export class Exchange implements HttpExchange {
   get aborted(): boolean { return this.#aborted; }
   get open(): boolean { return !this.#aborted && !this.#ended; }
 
-  onAbort(listener: () => void): void { this.#abortListeners.push(listener); }
+  onAbort(listener: () => void): void { (this.#abortListeners ??= []).push(listener); }
 
   readBody(limit: number, alignPad = 0): Promise<Buffer> { return readBody(this, limit, alignPad); }
 
   withBody(limit: number, alignPad: number, use: (body: Buffer) => void | Promise<void>): void {
-    receiveBody(this, limit, alignPad, (body) => useBody(this, use, body), (err) => this.error(err));
+    receiveBody(this, limit, alignPad, use);
   }
 
   #finish(): void {
@@ -145,16 +145,6 @@ export class Exchange implements HttpExchange {
     if (e.code === 'INTERNAL') this.#hooks.onError?.(err, this.head);
     const r = errorResponse(e);
     this.send(r.status, r.body, 'application/json', undefined, closeConnection);
-  }
-}
-
-/** Calls `use(body)`, turning a throw or a rejection into `ex`'s error response. */
-export function useBody(ex: HttpExchange, use: (body: Buffer) => void | Promise<void>, body: Buffer): void {
-  try {
-    const p = use(body);
-    if (p) p.catch((err) => ex.error(err));
-  } catch (err) {
-    ex.error(err);
   }
 }
 

@@ -1,8 +1,8 @@
 // The main thread's side of a request an HTTP worker thread forwarded: an HttpExchange whose body
 // came in the message and whose answer goes back as a message.
 import { toLarchError } from '../protocol/errors.js';
-import { decodeBody } from './body.js';
-import { errorResponse, useBody, type HttpExchange, type RequestHead } from './exchange.js';
+import { decodeBody, useBody } from './body.js';
+import { errorResponse, type HttpExchange, type RequestHead } from './exchange.js';
 import { ownBytes, type ToWorker } from './thread-messages.js';
 
 export class RemoteExchange implements HttpExchange {

@@ -66,13 +66,13 @@ export function validateTensors(model: InferenceModel, inputs: readonly Tensor[]
 /** Requested outputs must exist, appear once, and class_count must be a positive integer. */
 export function validateRequestedOutputs(model: InferenceModel, outputs: readonly RequestedOutput[] | undefined): void {
   if (!outputs) return;
-  const seen = new Set<string>();
-  for (const o of outputs) {
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i]!;
     if (!specByName(model.outputs, o.name)) {
       throw invalidArgument(`unexpected inference output '${o.name}' for model '${model.name}'; its outputs are ${model.outputs.map((s) => `'${s.name}'`).join(', ')}`);
     }
-    if (seen.has(o.name)) throw invalidArgument(`output '${o.name}' is requested more than once`);
-    seen.add(o.name);
+    // A model has a handful of outputs (each named once at most): a scan beats a Set per request.
+    for (let j = 0; j < i; j++) if (outputs[j]!.name === o.name) throw invalidArgument(`output '${o.name}' is requested more than once`);
     if (o.classCount !== undefined && (!Number.isInteger(o.classCount) || o.classCount < 0)) {
       throw invalidArgument(`class_count of output '${o.name}' must be a non-negative integer, got ${o.classCount}`);
     }

@@ -302,42 +302,45 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
     batcher_.reset();  // the last owner joins the (already drained) instance threads
   }
 
+  // infer(slot, timeoutUs, meta, input_0 .. input_{n-1}, output_0 .. output_{m-1}) -> ran inline
+  //   meta: Float64Array, per input [dtype code, rank, dim_0 .. dim_{kMaxRank-1}] (JS writes it
+  //   into one reused array: numbers read from memory, not one N-API call per dim).
+  //   input_i: typed array (borrowed); output_k: typed array to fill, or null for a -1 dim.
   Napi::Value Infer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!batcher_) ThrowStatus(env, Status::Unavailable("the batched model handle is closed"));
-    if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsArray())
-      ThrowInvalid(env, "infer(slot, inputs, outputs, timeoutUs)");
     const auto& in_specs = batcher_->inputs();
     const auto& out_specs = batcher_->outputs();
-    Napi::Array inputs = info[1].As<Napi::Array>();
-    Napi::Array outputs = info[2].As<Napi::Array>();
-    if (inputs.Length() != in_specs.size() * 3)
-      ThrowInvalid(env, "model \"" + batcher_->name() + "\" takes " + std::to_string(in_specs.size()) + " inputs");
-    if (outputs.Length() != out_specs.size())
-      ThrowInvalid(env, "model \"" + batcher_->name() + "\" has " + std::to_string(out_specs.size()) + " outputs");
+    constexpr size_t kStride = 2 + batch::Shape::kMaxRank;
+    if (info.Length() != 3 + in_specs.size() + out_specs.size())
+      ThrowInvalid(env, "infer(slot, timeoutUs, meta, " + std::to_string(in_specs.size()) + " inputs, " +
+                            std::to_string(out_specs.size()) + " outputs) of model \"" + batcher_->name() + "\"");
+    std::byte* meta_data;
+    size_t meta_bytes;
+    TypedArrayBytes(env, info[2], &meta_data, &meta_bytes, "meta");
+    if (meta_bytes < in_specs.size() * kStride * sizeof(double)) ThrowInvalid(env, "meta is too short for the inputs");
+    const double* meta = reinterpret_cast<const double*>(meta_data);
     batch::Request* r = batcher_->AcquireRequest();
     struct Guard {  // returns the request to the pool unless it was queued
       batch::Batcher* b; batch::Request* r;
       ~Guard() { if (r) b->ReleaseRequest(r); }
     } guard{batcher_.get(), r};
     r->slot = info[0].As<Napi::Number>().Uint32Value();
-    r->timeout_us = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
+    r->timeout_us = info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 0;
     for (uint32_t i = 0; i < in_specs.size(); ++i) {
       batch::TensorView& t = r->inputs[i];
+      const double* m = meta + i * kStride;
       std::byte* data;
       size_t bytes;
-      TypedArrayBytes(env, inputs.Get(i * 3), &data, &bytes, "input data");
-      const uint32_t code = inputs.Get(i * 3 + 1).As<Napi::Number>().Uint32Value();
-      if (code > static_cast<uint32_t>(batch::DType::kFp64)) ThrowInvalid(env, "bad datatype code");
-      t.dtype = static_cast<batch::DType>(code);
-      Napi::Value sv = inputs.Get(i * 3 + 2);
-      if (!sv.IsArray()) ThrowInvalid(env, "input shape must be an array");
-      Napi::Array shape = sv.As<Napi::Array>();
-      if (shape.Length() > batch::Shape::kMaxRank) ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has too many dims");
-      t.shape.rank = static_cast<int>(shape.Length());
+      TypedArrayBytes(env, info[3 + i], &data, &bytes, "input data");
+      if (!(m[0] >= 0 && m[0] <= static_cast<double>(batch::DType::kFp64)) || m[0] != std::floor(m[0])) ThrowInvalid(env, "bad datatype code");
+      t.dtype = static_cast<batch::DType>(static_cast<int>(m[0]));
+      if (!(m[1] >= 0 && m[1] <= batch::Shape::kMaxRank) || m[1] != std::floor(m[1]))
+        ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has too many dims");
+      t.shape.rank = static_cast<int>(m[1]);
       double elements = 1;  // in double so that absurd dims cannot overflow int64 before the check
-      for (uint32_t k = 0; k < shape.Length(); ++k) {
-        const double d = shape.Get(k).As<Napi::Number>().DoubleValue();
+      for (int k = 0; k < t.shape.rank; ++k) {
+        const double d = m[2 + k];
         if (!(d >= 0) || d > 9.0e15 || d != std::floor(d))
           ThrowInvalid(env, "input \"" + in_specs[i].name + "\" has a dim that is not a non-negative integer");
         elements *= d;
@@ -352,7 +355,7 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
       t.data = data;
     }
     for (uint32_t k = 0; k < out_specs.size(); ++k) {
-      Napi::Value o = outputs.Get(k);
+      Napi::Value o = info[3 + in_specs.size() + k];
       if (o.IsNull() || o.IsUndefined()) {  // variable dims: the batcher allocates (see OutputDest)
         r->outputs[k].data = nullptr;
         r->outputs[k].bytes = 0;
