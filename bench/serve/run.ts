@@ -88,7 +88,29 @@ async function probeGrpc(port: number, frame: Buffer, batch: number): Promise<vo
   }
 }
 
-interface Row { target: string; transport: string; batching: string; batch: number; concurrency: number; result: LoadResult }
+interface Row {
+  target: string; transport: string; batching: string; batch: number; concurrency: number; result: LoadResult;
+  /** Server CPU (user + system, all threads) per request during the wrk run; undefined for gRPC. */
+  serverCpuUs?: number;
+}
+
+/** CPU seconds a process has used (all threads, user + system), from /proc; undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `load` and measures the server's CPU per request meanwhile. */
+function measured(server: ChildProcess, load: () => LoadResult): { result: LoadResult; serverCpuUs: number | undefined } {
+  const before = cpuSeconds(server.pid);
+  const result = load();
+  const after = cpuSeconds(server.pid);
+  return { result, serverCpuUs: before === undefined || after === undefined || !result.requests ? undefined : ((after - before) * 1e6) / result.requests };
+}
 
 function machine(): string {
   const cpus = os.cpus();
@@ -124,16 +146,16 @@ async function main(): Promise<void> {
       const floorBody = path.join(tmp, `floor-${batch}.json`);
       writeFileSync(floorBody, probeText);
 
-      const floors: Array<[string, number]> = [];
+      const floors: Array<[string, number, ChildProcess]> = [];
       for (const kind of ['uws', 'http']) {
         const f = await start(process.execPath, [path.join(here, 'floor-server.js'), kind, floorBody], /PORT (\d+)/, 1);
         children.push(f.child);
-        floors.push([kind === 'uws' ? 'floor uWS' : 'floor node:http', f.ports[0]!]);
+        floors.push([kind === 'uws' ? 'floor uWS' : 'floor node:http', f.ports[0]!, f.child]);
       }
       for (const concurrency of concurrencies) {
-        for (const [target, port] of floors) {
+        for (const [target, port, child] of floors) {
           const b = bodiesFor('forest_batched');
-          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency, result: wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
+          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency, ...measured(child, () => wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
           console.log(fmtRow(rows.at(-1)!));
         }
         for (const model of ['forest_batched', 'forest_direct']) {
@@ -141,11 +163,11 @@ async function main(): Promise<void> {
           const batching = model === 'forest_batched' ? 'on' : 'off';
           const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
           if (transports.has('json')) {
-            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, result: wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp) });
+            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, ...measured(larch.child, () => wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
             console.log(fmtRow(rows.at(-1)!));
           }
           if (transports.has('binary')) {
-            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, result: wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp) });
+            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, ...measured(larch.child, () => wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp)) });
             console.log(fmtRow(rows.at(-1)!));
           }
           if (transports.has('grpc')) {
@@ -166,15 +188,16 @@ async function main(): Promise<void> {
 function fmtRow(r: Row): string {
   const x = r.result;
   return `${r.target.padEnd(16)} ${r.transport.padEnd(12)} batching ${r.batching.padEnd(3)} batch ${String(r.batch).padStart(2)} c ${String(r.concurrency).padStart(2)}: ` +
-    `${x.rps.toFixed(0).padStart(7)} req/s  p50 ${x.p50us}us p90 ${x.p90us}us p99 ${x.p99us}us${x.errors ? `  ERRORS ${x.errors}` : ''}`;
+    `${x.rps.toFixed(0).padStart(7)} req/s  p50 ${x.p50us}us p90 ${x.p90us}us p99 ${x.p99us}us` +
+    `${r.serverCpuUs === undefined ? '' : `  server CPU ${r.serverCpuUs.toFixed(1)}us/req`}${x.errors ? `  ERRORS ${x.errors}` : ''}`;
 }
 
 function report(rows: Row[]): void {
   const floor = (b: number, c: number) => rows.find((r) => r.target === 'floor uWS' && r.batch === b && r.concurrency === c)!.result;
-  const lines = ['| target | transport | batching | batch | conc | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | errors |', '|' + ' --- |'.repeat(12)];
+  const lines = ['| target | transport | batching | batch | conc | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | server CPU µs/req | errors |', '|' + ' --- |'.repeat(13)];
   for (const r of rows) {
     const f = floor(r.batch, r.concurrency);
-    lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.result.errors} |`);
+    lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.serverCpuUs === undefined ? '-' : r.serverCpuUs.toFixed(1)} | ${r.result.errors} |`);
   }
   const b1 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 1);
   const c64 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 64);
@@ -183,7 +206,8 @@ function report(rows: Row[]): void {
     ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
   ];
   const load = `1-minute load average: ${loadAtStart.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after the run (${os.cpus().length} logical cores; above that, other processes shared the cores).`;
-  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`, '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
+  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`,
+    'Server CPU µs/req: the server process\'s CPU time (all threads, user + system) during a wrk run over the requests it answered; the load generator uses the rest of the machine.', '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
   console.log(`\n${md}`);
   if (!fullGrid) { console.log('(narrowed grid: results not written to bench/results)'); return; }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
