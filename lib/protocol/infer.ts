@@ -3,14 +3,30 @@
 import type { InferenceModel, InferOptions, Tensor } from '../backends/types.js';
 import { classify } from './classification.js';
 import { internal, invalidArgument } from './errors.js';
-import type { InferRequest, InferResult, OutputResult } from './infer-request.js';
+import type { InferRequest, InferResult, OutputResult, RequestedOutput } from './infer-request.js';
 import { validateRequestedOutputs } from './validate.js';
+
+// Requests decoded from a cached plan share its (frozen) outputs array: the options made from it
+// are kept with it, so such requests build no options object and no list of names.
+const kNoOptions: InferOptions = Object.freeze({});
+const optionsOf = new WeakMap<readonly RequestedOutput[], InferOptions>();
+/** The model a cached plan's outputs were last validated against. */
+const validatedFor = new WeakMap<readonly RequestedOutput[], InferenceModel>();
 
 /** Request parameters larch understands; others are accepted and ignored, as Triton does. */
 function inferOptions(req: InferRequest): InferOptions {
+  const timeout = req.parameters.timeout;
+  if (timeout === undefined) {
+    if (!req.outputs) return kNoOptions;
+    let shared = optionsOf.get(req.outputs);
+    if (!shared) {
+      shared = Object.freeze({ outputs: Object.freeze(req.outputs.map((o) => o.name)) as string[] });
+      if (Object.isFrozen(req.outputs)) optionsOf.set(req.outputs, shared);
+    }
+    return shared;
+  }
   const options: InferOptions = {};
   if (req.outputs) options.outputs = req.outputs.map((o) => o.name);
-  const timeout = req.parameters.timeout;
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) {
       throw invalidArgument(`request parameter "timeout" must be a non-negative integer of microseconds, got ${JSON.stringify(timeout)}`);
@@ -30,7 +46,10 @@ export async function runInference(model: InferenceModel, req: InferRequest, def
  * InferenceModel.submit); a bad request throws.
  */
 export function startInference(model: InferenceModel, req: InferRequest): Tensor[] | Promise<Tensor[]> {
-  validateRequestedOutputs(model, req.outputs);
+  if (req.outputs && validatedFor.get(req.outputs) !== model) {
+    validateRequestedOutputs(model, req.outputs);
+    if (Object.isFrozen(req.outputs)) validatedFor.set(req.outputs, model);  // a cached plan's: shared, immutable
+  }
   const options = inferOptions(req);
   return model.submit ? model.submit(req.inputs, options) : model.infer(req.inputs, options);
 }
