@@ -11,7 +11,7 @@ import { invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
-import { kMaxTemplatedBody, learnJsonTemplate, matchJsonTemplate } from './json-template.js';
+import { kMaxTemplatedBody, learnJsonTemplate, matchJsonTemplate, ownedCopy } from './json-template.js';
 
 type Json = Record<string, unknown>;
 
@@ -158,7 +158,7 @@ function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): 
   if (!cache || cache.size >= kPlanCacheSize) planCache.set(model, (cache = { size: 0, byLength: new Map() }));
   let list = cache.byLength.get(headerLength);
   if (!list) cache.byLength.set(headerLength, (list = []));
-  list.push({ header: Buffer.from(body.subarray(0, headerLength)), plan: deepFreeze(plan) });
+  list.push({ header: ownedCopy(body.subarray(0, headerLength)), plan: deepFreeze(plan) });
   cache.size++;
   return plan;
 }
@@ -316,7 +316,7 @@ function responseLayout(result: InferResult): ResponseLayout {
     outputs: result.outputs.map(({ tensor, binary }) => ({ name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape], binary, size: binarySize(tensor) })),
     // Numbers and booleans are written as ASCII; BYTES values (strings) may not be.
     ascii: parts.every((p) => /^[\x00-\x7f]*$/.test(p)) && result.outputs.every((o) => o.binary || o.tensor.datatype !== 'BYTES'),
-    header: binaries === result.outputs.length ? Buffer.from(parts.join(''), 'utf8') : undefined,
+    header: binaries > 0 && binaries === result.outputs.length ? Buffer.from(parts.join(''), 'utf8') : undefined,
   };
   if (result.outputs.every((o) => o.tensor.datatype !== 'BYTES')) layouts.set(result.model, layout);
   return layout;

@@ -101,22 +101,41 @@ export function learnJsonTemplate<P>(owner: object, body: Buffer, inputs: readon
   const pieces: Buffer[] = [];
   let pos = 0;
   for (const i of order) {
-    pieces.push(Buffer.from(body.subarray(pos, spans[i]![0])));
+    pieces.push(ownedCopy(body.subarray(pos, spans[i]![0])));
     pos = spans[i]![1];
   }
-  pieces.push(Buffer.from(body.subarray(pos)));
+  pieces.push(ownedCopy(body.subarray(pos)));
   let list = templates.get(owner);
+  // A body can miss an existing template for its values alone (e.g. 1e400, which the general
+  // path takes): learning it again would only crowd out other templates.
+  if (list?.some((t) => samePieces(t.pieces, pieces))) return;
   if (!list || list.length >= kMaxTemplates) templates.set(owner, (list = []));
   list.push({ pieces, cuts: order.map((i) => cuts[i]!), plan });
 }
 
-/** The end (past the closing quote) of the JSON string at `pos` when it has no escapes; else -1. */
+/**
+ * The end (past the closing quote) of the JSON string at `pos` when it is plain: no escapes and
+ * no control characters (which JSON.parse refuses); else -1.
+ */
 function plainStringEnd(body: Buffer, pos: number): number {
   if (body[pos] !== 0x22) return -1;
-  const close = body.indexOf(0x22, pos + 1);
-  if (close < 0) return -1;
-  const escape = body.indexOf(0x5c, pos + 1);
-  return escape >= 0 && escape < close ? -1 : close + 1;
+  for (let i = pos + 1; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** A copy that owns its memory (a slice of Node's shared pool would keep the whole 8 KiB alive). */
+export function ownedCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+function samePieces(a: Buffer[], b: Buffer[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.equals(b[i]!));
 }
 
 function sameBytes(body: Buffer, pos: number, piece: Buffer): boolean {
@@ -128,7 +147,7 @@ function sameBytes(body: Buffer, pos: number, piece: Buffer): boolean {
 /**
  * [start, end) of the value of inputs[i].data for each of the `count` inputs of a request
  * body, and of the request's "id" if it has one; undefined when the body's layout is not the plain one (a key written with escapes, a
- * repeated "inputs" or "data" key, ...): then no template is made.
+ * repeated "inputs", "data" or "id" key, ...): then no template is made.
  */
 export function dataSpans(body: Uint8Array, count: number): { data: Array<[number, number]>; id: [number, number] | undefined } | undefined {
   const s = new Scan(body);
@@ -136,7 +155,10 @@ export function dataSpans(body: Uint8Array, count: number): { data: Array<[numbe
   let id: [number, number] | undefined;
   let inputsKeys = 0;
   let idKeys = 0;
+  // Keys are compared as written: one written with escapes could name "id", "inputs" or "data"
+  // (JSON.parse would see it), so such a layout makes no template.
   const ok = s.object((key) => {
+    if (key.includes('\\')) return false;
     if (key === 'id') {
       idKeys++;
       const start = s.pos;
@@ -151,6 +173,7 @@ export function dataSpans(body: Uint8Array, count: number): { data: Array<[numbe
       let span: [number, number] | undefined;
       let dataKeys = 0;
       const inputOk = s.object((k) => {
+        if (k.includes('\\')) return false;
         if (k !== 'data') return s.value();
         dataKeys++;
         const start = s.pos;

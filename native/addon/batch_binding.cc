@@ -315,6 +315,8 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
     if (info.Length() != 3 + in_specs.size() + out_specs.size())
       ThrowInvalid(env, "infer(slot, timeoutUs, meta, " + std::to_string(in_specs.size()) + " inputs, " +
                             std::to_string(out_specs.size()) + " outputs) of model \"" + batcher_->name() + "\"");
+    if (!info[0].IsNumber() || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      ThrowInvalid(env, "infer(slot: number, timeoutUs: number, meta: Float64Array, ...)");
     std::byte* meta_data;
     size_t meta_bytes;
     TypedArrayBytes(env, info[2], &meta_data, &meta_bytes, "meta");

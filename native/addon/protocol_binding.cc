@@ -6,6 +6,7 @@
 // which reports what is wrong).
 #include <napi.h>
 
+#include <cmath>
 #include <string>
 
 #include "addon/module.h"
@@ -52,7 +53,8 @@ Napi::Value ParseJsonNumbersJs(const Napi::CallbackInfo& info) {
   if (!protocol::IsJsonNumberType(code)) ThrowInvalid(env, "parseJsonNumbers: no JSON number parser for datatype code " + std::to_string(code));
   const auto type = static_cast<protocol::JsonNumberType>(code);
   if (!ArrayTypeFits(out_type, type)) ThrowInvalid(env, "parseJsonNumbers: out's element type does not match the datatype");
-  if (!(start >= 0) || start > static_cast<double>(bytes_length)) ThrowInvalid(env, "parseJsonNumbers: start is outside bytes");
+  if (!(start >= 0) || start > static_cast<double>(bytes_length) || start != std::floor(start))
+    ThrowInvalid(env, "parseJsonNumbers: start must be an integer offset inside bytes");
   const size_t from = static_cast<size_t>(start);
   const std::string_view text(static_cast<const char*>(bytes_data) + from, bytes_length - from);
   const int64_t used = protocol::ParseJsonNumberArray(text, type, out_data, out_length);

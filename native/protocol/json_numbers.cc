@@ -49,7 +49,22 @@ bool Match(const char*& p, const char* end, std::string_view word) {
 // Stores v as element i of type T when JS would accept it (see the header); false otherwise.
 template <typename T>
 bool Store(double v, void* out, size_t i) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, float>) {
+    // IEEE round-to-nearest-even, as a JS Float32Array store does; spelled out above FLT_MAX,
+    // where a plain cast is undefined behaviour in C++. Halfway between FLT_MAX (odd mantissa)
+    // and 2^128 rounds up to infinity.
+    constexpr double kMax = std::numeric_limits<float>::max();
+    constexpr double kOverflow = kMax + 0x1p103;  // FLT_MAX plus half its ulp (2^104)
+    float f;
+    if (std::isfinite(v) && std::fabs(v) > kMax) {
+      const float magnitude = std::fabs(v) >= kOverflow ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::max();
+      f = v < 0 ? -magnitude : magnitude;
+    } else {
+      f = static_cast<float>(v);
+    }
+    static_cast<float*>(out)[i] = f;
+    return true;
+  } else if constexpr (std::is_floating_point_v<T>) {
     static_cast<T*>(out)[i] = static_cast<T>(v);
     return true;
   } else {

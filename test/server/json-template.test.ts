@@ -113,10 +113,17 @@ describe('native JSON number arrays', () => {
     }
   });
 
+  it('round FP32 above FLT_MAX as a Float32Array store does', () => {
+    for (const v of ['3.4028234663852886e38', '3.4028235677973362e38', '3.4028235677973366e38', '-3.4028235677973366e38', '3.40282357e38', '1e39', '-1e39']) {
+      assert.deepEqual(native('FP32', `[${v}]`, 1), general('FP32', `[${v}]`, 1), v);
+    }
+  });
+
   it('reports a bad call as a typed error', () => {
     assert.throws(() => parseJsonNumbers(Buffer.from('[1]'), 0, 9, new Uint16Array(1)), /no JSON number parser for datatype code 9/);
     assert.throws(() => parseJsonNumbers(Buffer.from('[1]'), 0, 10, new Float64Array(1)), /element type does not match/);
-    assert.throws(() => parseJsonNumbers(Buffer.from('[1]'), 4, 10, new Float32Array(1)), /start is outside bytes/);
+    assert.throws(() => parseJsonNumbers(Buffer.from('[1]'), 4, 10, new Float32Array(1)), /start must be an integer offset inside bytes/);
+    assert.throws(() => parseJsonNumbers(Buffer.from('[1]'), 0.5, 10, new Float32Array(1)), /start must be an integer offset inside bytes/);
   });
 });
 
@@ -163,6 +170,31 @@ describe('JSON request templates', () => {
     assert.equal((templated as { id: string }).id, 'req-\u00e9-2');
     const escaped = both(request('[1,2,3]', '[7]', '"id":"a1",'), request('[4,5,6]', '[8]', '"id":"q\\"x",'));
     assert.deepEqual(escaped.templated, escaped.fresh);
+  });
+
+  it('an id the general path refuses or reads differently is never taken from a template', () => {
+    const learn = request('[1,2,3]', '[7]', '"id":"a",');
+    const controlChar = both(learn, request('[1,2,3]', '[7]', '"id":"a\tb",'));
+    assert.deepEqual(controlChar.templated, controlChar.fresh);
+    assert.match(String(controlChar.fresh), /control character/i);
+    // A key written with escapes can name "id", "data" or "inputs": such layouts make no template.
+    for (const [first, later] of [
+      [request('[1,2,3]', '[7]', '"\\u0069d":"abc",'), request('[4,5,6]', '[8]', '"\\u0069d":"abc",')],
+      [request('[1,2,3]', '[7]', '"id":"x","\\u0069d":"y",'), request('[4,5,6]', '[8]', '"id":"z","\\u0069d":"y",')],
+      [Buffer.from(request('[1,2,3]', '[7]').toString().replace('"data":[1,2,3]', '"data":[1,2,3],"d\\u0061ta":[4,5,6]')),
+        Buffer.from(request('[1,2,3]', '[7]').toString().replace('"data":[1,2,3]', '"data":[9,9,9],"d\\u0061ta":[4,5,6]'))],
+    ]) {
+      const r = both(first!, later!);
+      assert.deepEqual(r.templated, r.fresh, later!.toString());
+      assert.equal(r.parses, 0, 'no template was made');
+    }
+  });
+
+  it('a body that misses only for its values is not learnt again', () => {
+    const m = model();
+    decodeHttpInferRequest(m, request('[1,2,3]', '[7]'), undefined);
+    for (let i = 0; i < 20; i++) decodeHttpInferRequest(m, request('[1,2,1e400]', '[7]'), undefined);
+    assert.equal(nativeParses(() => decodeHttpInferRequest(m, request('[4,5,6]', '[8]'), undefined)), 2, 'one template, tried once');
   });
 
   it('bad values in a templated layout get the general path\'s error', () => {

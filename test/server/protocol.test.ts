@@ -6,7 +6,7 @@ import { fromHalfBits, toHalfBits } from '../../lib/protocol/datatypes.js';
 import { classify } from '../../lib/protocol/classification.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from '../../lib/protocol/json-values.js';
 import { Reader, Writer } from '../../lib/grpc/wire.js';
-import { decodeHttpInferRequest } from '../../lib/protocol/http-codec.js';
+import { decodeHttpInferRequest, encodeHttpInferResponse } from '../../lib/protocol/http-codec.js';
 import type { InferenceModel } from '../../lib/backends/types.js';
 
 describe('FP16', () => {
@@ -128,5 +128,31 @@ describe('binary request header plans', () => {
     const h = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [9, 2], parameters: { binary_data_size: 72 } }] }));
     const bytes = Buffer.concat([h, Buffer.alloc(72)]);
     for (let i = 0; i < 2; i++) assert.throws(() => decodeHttpInferRequest(model, bytes, h.length), { code: 'INVALID_ARGUMENT', message: /max_batch_size 8/ });
+  });
+});
+
+describe('HTTP response encoding', () => {
+  const model = {
+    name: 'm', version: '1', platform: 'test', maxBatchSize: 8, responseParameters: {},
+    inputs: [{ name: 'x', datatype: 'FP32', dims: [2] }], outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+  } as unknown as InferenceModel;
+
+  it('a response with no outputs is JSON, with or without an id (no binary section)', () => {
+    for (const id of [undefined, 'r1']) {
+      const encoded = encodeHttpInferResponse({ model, parameters: {}, outputs: [], ...(id ? { id } : {}) });
+      assert.equal(encoded.headerLength, undefined);
+      assert.deepEqual(JSON.parse(encoded.body.toString()).outputs, []);
+    }
+  });
+
+  it('reuses the layout of a response only while the outputs look the same', () => {
+    const y = (rows: number, binary: boolean) => ({ tensor: { name: 'y', datatype: 'FP32' as const, shape: [rows, 1], data: new Float32Array(rows).fill(0.5) }, binary });
+    const a = encodeHttpInferResponse({ model, parameters: {}, outputs: [y(1, true)] });
+    const b = encodeHttpInferResponse({ model, parameters: {}, outputs: [y(2, true)] });
+    const c = encodeHttpInferResponse({ model, parameters: {}, outputs: [y(2, false)] });
+    assert.match(a.body.subarray(0, a.headerLength).toString(), /"shape":\[1,1\],"parameters":\{"binary_data_size":4\}/);
+    assert.match(b.body.subarray(0, b.headerLength).toString(), /"shape":\[2,1\],"parameters":\{"binary_data_size":8\}/);
+    assert.equal(c.headerLength, undefined);
+    assert.deepEqual(JSON.parse(c.body.toString()).outputs[0].data, [0.5, 0.5]);
   });
 });
