@@ -71,14 +71,14 @@ export class Exchange implements HttpExchange {
   #aborted = false;
   #ended = false;
   #hooks: ExchangeHooks;
-  #abortListeners: Array<() => void> | undefined;
+  #onAbort: (() => void) | undefined;
 
   constructor(res: HttpResponse, req: HttpRequest, paramCount: number, hooks: ExchangeHooks) {
     this.#res = res;
     this.#hooks = hooks;
     res.onAborted(() => {
       this.#aborted = true;
-      if (this.#abortListeners) for (const l of this.#abortListeners) l();
+      this.#onAbort?.();
       this.#finish();
     });
     const params: string[] = [];
@@ -99,7 +99,10 @@ export class Exchange implements HttpExchange {
   get aborted(): boolean { return this.#aborted; }
   get open(): boolean { return !this.#aborted && !this.#ended; }
 
-  onAbort(listener: () => void): void { (this.#abortListeners ??= []).push(listener); }
+  onAbort(listener: () => void): void {
+    const before = this.#onAbort;  // usually none: one listener, no array per request
+    this.#onAbort = before ? () => { before(); listener(); } : listener;
+  }
 
   readBody(limit: number, alignPad = 0): Promise<Buffer> { return readBody(this, limit, alignPad); }
 
@@ -120,7 +123,9 @@ export class Exchange implements HttpExchange {
     res.cork(() => {
       if (status !== 200) res.writeStatus(statusLine(status));  // 200 OK is uWS's default
       res.writeHeader(kContentType, asciiBytes(contentType));
-      if (headers) for (const [k, v] of headers) res.writeHeader(asciiBytes(k), v);
+      if (headers) {
+        for (let i = 0; i < headers.length; i++) res.writeHeader(asciiBytes(headers[i]![0]), headers[i]![1]);
+      }
       res.end(body, closeConnection);
     });
     this.#finish();

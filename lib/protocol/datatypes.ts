@@ -73,12 +73,18 @@ export function allocate(dt: DataType, n: number): NumericData {
  * element size (the caller has checked the byte count).
  */
 export function viewOrCopy(dt: DataType, bytes: Uint8Array): NumericData {
+  return viewOrCopyAt(dt, bytes, 0, bytes.byteLength);
+}
+
+/** viewOrCopy of bytes[start, start + length) (no intermediate subarray). */
+export function viewOrCopyAt(dt: DataType, bytes: Uint8Array, start: number, length: number): NumericData {
   const { size, ctor } = info[dt];
   if (!ctor) throw new TypeError('viewOrCopy() does not handle BYTES');
-  const n = bytes.byteLength / size;
-  if (bytes.byteOffset % size === 0) return new ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+  const n = length / size;
+  const offset = bytes.byteOffset + start;
+  if (offset % size === 0) return new ctor(bytes.buffer as ArrayBuffer, offset, n);
   const out = new ctor(n);
-  new Uint8Array(out.buffer).set(bytes);
+  new Uint8Array(out.buffer).set(bytes.subarray(start, start + length));
   return out;
 }
 

@@ -6,7 +6,7 @@
 // order they appear in "inputs"; the others carry "data" in the JSON. The response uses the same
 // layout for outputs that are returned in binary (binary_data / binary_data_output).
 import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
-import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopy, writeBytesElements, type NumericData } from './datatypes.js';
+import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopyAt, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
@@ -197,9 +197,9 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
       continue;
     }
     if (off + size > body.length) throw invalidArgument(`${what} declares ${size} bytes of binary data but only ${body.length - off} remain in the body`);
-    const bytes = body.subarray(off, off + size);
+    const data = datatype === 'BYTES' ? decodeBytesElements(body.subarray(off, off + size), count, what) : viewOrCopyAt(datatype, body, off, size);
     off += size;
-    inputs[i] = { name, datatype, shape, data: datatype === 'BYTES' ? decodeBytesElements(bytes, count, what) : viewOrCopy(datatype, bytes) };
+    inputs[i] = { name, datatype, shape, data };
   }
   if (off !== body.length) throw invalidArgument(`the request body has ${body.length - off} bytes after the JSON header that no input claims (binary_data_size)`);
 
@@ -333,7 +333,7 @@ function withBinarySection(header: Buffer, outputs: InferResult['outputs']): Enc
   let size = header.length;
   for (const { tensor, binary } of outputs) if (binary) size += binarySize(tensor);
   const body = Buffer.allocUnsafe(size);
-  header.copy(body, 0);
+  body.set(header, 0);
   let off = header.length;
   for (const { tensor: t, binary } of outputs) {
     if (!binary) continue;

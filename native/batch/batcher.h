@@ -148,7 +148,7 @@ class Batcher {
   Status ValidateRequest(Request* r) const;
   void InstanceLoop(Instance& inst);
   // Runs inst.batch; `complete`: hand each request to its sink (false for inline runs).
-  void RunBatch(Instance& inst, int64_t rows, bool complete = true);
+  void RunBatch(Instance& inst, int64_t rows, bool complete = true, Clock::time_point started = {});
   Status Prepare(Request* r, Clock::time_point now);
   StatusOr<bool> Submit(Request* r, bool allow_inline);
   Status GatherInputs(Instance& inst, int64_t rows);
