@@ -300,9 +300,12 @@ export class BatchedModel {
       const spec = specs[k]!;
       const Ctor = arrayOf[spec.datatype];
       if (!Ctor) throw new LarchError('UNSUPPORTED', `output '${spec.name}': ${spec.datatype} is not batched natively`);
-      const shape = this.maxBatchSize > 0 ? [rows, ...spec.dims] : [...spec.dims];
+      const batched = this.maxBatchSize > 0;
+      const shape = new Array<number>(spec.dims.length + (batched ? 1 : 0));
+      if (batched) shape[0] = rows;
+      for (let d = 0; d < spec.dims.length; d++) shape[d + (batched ? 1 : 0)] = spec.dims[d]!;
       let n = 1;
-      for (const d of shape) n = d < 0 ? 0 : n * d;  // a -1 dim: sized natively
+      for (let d = 0; d < shape.length; d++) n = shape[d]! < 0 ? 0 : n * shape[d]!;  // a -1 dim: sized natively
       outputs[k] = { name: spec.name, datatype: spec.datatype, shape, data: pooledArray(Ctor, n) };
     }
     return outputs;

@@ -20,52 +20,85 @@ function allocAligned(size: number, pad: number): Buffer {
   return Buffer.from(new ArrayBuffer(size + pad), pad, size);
 }
 
+/** Where a body read ends: exactly one of `body` and `fail` is called, at most once. */
+export interface BodySink {
+  body(body: Buffer): void;
+  fail(err: LarchError): void;
+}
+
 /** The raw (still encoded) body. Rejects with PAYLOAD_TOO_LARGE or when the client aborts. */
 export function readRawBody(ex: Exchange, limit: number, alignPad: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => receiveRawBody(ex, limit, alignPad, resolve, reject));
+  return new Promise((resolve, reject) => receiveRawBody(ex, limit, alignPad, { body: resolve, fail: reject }));
 }
 
 /**
- * readRawBody with callbacks: `done` runs inside the uWS data callback that completed the body,
- * so a request that can be answered synchronously is answered there, with no promise between.
- * Exactly one of `done` and `failed` is called, at most once.
+ * readRawBody into a sink: `sink.body` runs inside the uWS data callback that completed the
+ * body, so a request that can be answered synchronously is answered there, with no promise
+ * between.
  */
-export function receiveRawBody(ex: Exchange, limit: number, alignPad: number, done: (body: Buffer) => void, failed: (err: LarchError) => void): void {
+export function receiveRawBody(ex: Exchange, limit: number, alignPad: number, sink: BodySink): void {
   const declared = ex.head.contentLength;
   if (declared !== undefined && (!Number.isInteger(declared) || declared < 0)) {
-    failed(invalidArgument(`invalid Content-Length header`));
+    sink.fail(invalidArgument(`invalid Content-Length header`));
     return;
   }
-  if (declared !== undefined && declared > limit) { failed(tooLarge(declared, limit)); return; }
-  let buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
-  let off = 0;
-  let settled = false;
-  const fail = (err: LarchError) => { if (!settled) { settled = true; failed(err); } };
-  ex.onAbort(() => fail(new LarchError('CANCELLED', 'client closed the connection')));
-  ex.res.onData((chunk, isLast) => {
-    if (settled) return;
+  if (declared !== undefined && declared > limit) { sink.fail(tooLarge(declared, limit)); return; }
+  const reader = new BodyReader(limit, alignPad, declared, sink);
+  ex.onAbort(reader);
+  ex.res.onData((chunk, isLast) => reader.data(chunk, isLast));
+}
+
+/**
+ * One body being read: the state of the read in one object (a request allocates as little as
+ * it can; see backends/pooled.ts for why that matters under load).
+ */
+class BodyReader {
+  #buf: Buffer;
+  #off = 0;
+  #settled = false;
+
+  constructor(readonly limit: number, readonly alignPad: number, readonly declared: number | undefined, readonly sink: BodySink) {
+    this.#buf = declared === undefined ? allocAligned(16384, alignPad) : pooledBody(declared, alignPad);
+  }
+
+  /** The client went away (Exchange.onAbort). */
+  cancel(): void {
+    this.#fail(new LarchError('CANCELLED', 'client closed the connection'));
+  }
+
+  #fail(err: LarchError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.sink.fail(err);
+  }
+
+  /** A chunk uWS lends for the duration of the call: copied before returning. */
+  data(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.#settled) return;
     const bytes = new Uint8Array(chunk);
+    const { declared, limit } = this;
+    let buf = this.#buf;
+    const off = this.#off;
     if (off + bytes.length > buf.length) {
       if (declared !== undefined || off + bytes.length > limit) {
-        fail(declared !== undefined ? invalidArgument('request body is longer than its Content-Length') : tooLarge(`more than ${limit}`, limit));
+        this.#fail(declared !== undefined ? invalidArgument('request body is longer than its Content-Length') : tooLarge(`more than ${limit}`, limit));
         return;
       }
       // Chunked transfer: grow geometrically (amortized linear), capped at the limit.
-      const grown = allocAligned(Math.min(limit, Math.max(buf.length * 2, off + bytes.length)), alignPad);
+      const grown = allocAligned(Math.min(limit, Math.max(buf.length * 2, off + bytes.length)), this.alignPad);
       grown.set(buf.subarray(0, off));
-      buf = grown;
+      this.#buf = buf = grown;
     }
     buf.set(bytes, off);
-    off += bytes.length;
-    if (isLast) {
-      if (declared !== undefined && off !== declared) {
-        fail(invalidArgument(`request body has ${off} bytes but Content-Length says ${declared}`));
-        return;
-      }
-      settled = true;
-      done(off === buf.length ? buf : buf.subarray(0, off));
+    const end = (this.#off = off + bytes.length);
+    if (!isLast) return;
+    if (declared !== undefined && end !== declared) {
+      this.#fail(invalidArgument(`request body has ${end} bytes but Content-Length says ${declared}`));
+      return;
     }
-  });
+    this.#settled = true;
+    this.sink.body(end === buf.length ? buf : buf.subarray(0, end));
+  }
 }
 
 /** Decodes Content-Encoding (gzip, deflate, br, identity), bounded by `limit`. */
@@ -99,14 +132,21 @@ export function readBody(ex: Exchange, limit: number, alignPad = 0): Promise<Buf
  */
 export function receiveBody(ex: Exchange, limit: number, alignPad: number, use: (body: Buffer) => void | Promise<void>): void {
   const encoding = ex.head.contentEncoding;
-  const failed = (err: unknown) => ex.error(err);
   if (encoding === '' || encoding === 'identity') {
-    receiveRawBody(ex, limit, alignPad, (body) => useBody(ex, use, body), failed);
+    receiveRawBody(ex, limit, alignPad, new UseSink(ex, use));
     return;
   }
-  receiveRawBody(ex, limit, 0, (raw) => {
-    decodeBody(raw, encoding, limit).then((body) => useBody(ex, use, body), failed);
-  }, failed);
+  receiveRawBody(ex, limit, 0, {
+    body: (raw) => { decodeBody(raw, encoding, limit).then((body) => useBody(ex, use, body), (err) => ex.error(err)); },
+    fail: (err) => ex.error(err),
+  });
+}
+
+/** Hands a read body to `use`, errors to the exchange. */
+class UseSink implements BodySink {
+  constructor(readonly ex: HttpExchange, readonly use: (body: Buffer) => void | Promise<void>) {}
+  body(body: Buffer): void { useBody(this.ex, this.use, body); }
+  fail(err: LarchError): void { this.ex.error(err); }
 }
 
 /** Calls `use(body)`, turning a throw or a rejection into `ex`'s error response. */

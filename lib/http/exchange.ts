@@ -71,14 +71,14 @@ export class Exchange implements HttpExchange {
   #aborted = false;
   #ended = false;
   #hooks: ExchangeHooks;
-  #onAbort: (() => void) | undefined;
+  #abortListener: { cancel(): void } | undefined;
 
   constructor(res: HttpResponse, req: HttpRequest, paramCount: number, hooks: ExchangeHooks) {
     this.#res = res;
     this.#hooks = hooks;
     res.onAborted(() => {
       this.#aborted = true;
-      this.#onAbort?.();
+      this.#abortListener?.cancel();
       this.#finish();
     });
     const params: string[] = [];
@@ -99,9 +99,10 @@ export class Exchange implements HttpExchange {
   get aborted(): boolean { return this.#aborted; }
   get open(): boolean { return !this.#aborted && !this.#ended; }
 
-  onAbort(listener: () => void): void {
-    const before = this.#onAbort;  // usually none: one listener, no array per request
-    this.#onAbort = before ? () => { before(); listener(); } : listener;
+  /** `listener.cancel()` runs if the client goes away (one listener: a body reader). */
+  onAbort(listener: { cancel(): void }): void {
+    const before = this.#abortListener;
+    this.#abortListener = before ? { cancel: () => { before.cancel(); listener.cancel(); } } : listener;
   }
 
   readBody(limit: number, alignPad = 0): Promise<Buffer> { return readBody(this, limit, alignPad); }

@@ -63,7 +63,19 @@ export function answerInference(model: InferenceModel, ex: HttpExchange, body: B
 function sendInferResult(ex: HttpExchange, result: InferResult): void {
   const encoded = encodeHttpInferResponse(result);
   if (encoded.headerLength === undefined) ex.send(200, encoded.body, 'application/json');
-  else ex.send(200, encoded.body, 'application/octet-stream', [['Inference-Header-Content-Length', String(encoded.headerLength)]]);
+  else ex.send(200, encoded.body, 'application/octet-stream', headerLengthHeader(encoded.headerLength));
+}
+
+// The Inference-Header-Content-Length header of a binary response, kept per length: responses
+// of one model and shape all have the same, and a request should allocate as little as it can.
+const headerLengthHeaders = new Map<number, Array<[string, string]>>();
+function headerLengthHeader(n: number): Array<[string, string]> {
+  let h = headerLengthHeaders.get(n);
+  if (!h) {
+    h = [['Inference-Header-Content-Length', String(n)]];
+    if (headerLengthHeaders.size < 1024) headerLengthHeaders.set(n, h);
+  }
+  return h;
 }
 
 export const handlers = {

@@ -305,7 +305,8 @@ export class ModelRepository implements ModelRepositoryView {
 
   getModel(name: string, version?: string): ModelHandle {
     const pinned = version !== undefined && version !== '';
-    return this.#served(name, version).handle(pinned, () => this.#served(name));
+    const served = this.#served(name, version);
+    return served.existingHandle(pinned) ?? served.handle(pinned, () => this.#served(name));
   }
 
   isModelReady(name: string, version?: string): boolean {

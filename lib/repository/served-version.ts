@@ -71,6 +71,11 @@ export class ServedVersion {
     if (pinned) return (this.#pinnedHandle ??= new ModelHandle(this, undefined));
     return (this.#latestHandle ??= new ModelHandle(this, resolveCurrent));
   }
+
+  /** The handle if it was made already (lets getModel skip making a resolver per request). */
+  existingHandle(pinned: boolean): ModelHandle | undefined {
+    return pinned ? this.#pinnedHandle : this.#latestHandle;
+  }
 }
 
 /** What getModel returns: an InferenceModel view of a served version, reference-counted per request. */
