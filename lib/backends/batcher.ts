@@ -269,8 +269,9 @@ export class BatchedModel {
     if (inputs.length !== this.inputs.length)
       throw new LarchError('INVALID_ARGUMENT',
         `expected ${this.inputs.length} inputs but got ${inputs.length} inputs for model '${this.name}'`);
-    const ordered = new Array<Tensor>(inputs.length);
-    for (const t of inputs) {
+    let inOrder = true;
+    for (let k = 0; k < inputs.length; k++) {
+      const t = inputs[k]!;
       const i = this.#inputIndex.get(t.name);
       if (i === undefined)
         throw new LarchError('INVALID_ARGUMENT', `unexpected inference input '${t.name}' for model '${this.name}'`);
@@ -283,6 +284,13 @@ export class BatchedModel {
           `inference input '${t.name}' of model '${this.name}' has shape [${String(t.shape)}]; dims must be non-negative integers`);
       if (dtypeCode[t.datatype] === undefined || Array.isArray(t.data))
         throw new LarchError('UNSUPPORTED', `input '${t.name}': ${t.datatype} tensors are not batched natively`);
+      inOrder &&= i === k;
+    }
+    if (inOrder) return inputs;  // the usual case: no reordered copy
+    const ordered = new Array<Tensor>(inputs.length);
+    for (const t of inputs) {
+      const i = this.#inputIndex.get(t.name)!;
+      if (ordered[i]) throw new LarchError('INVALID_ARGUMENT', `input '${t.name}' is given more than once for model '${this.name}'`);
       ordered[i] = t;
     }
     return ordered;

@@ -219,3 +219,13 @@ test('a model that does not batch (max_batch_size 0) takes whole tensors', async
   await assert.rejects(model.infer([{ name: 'x', datatype: 'INT32', shape: [1, 3, 2], data }]), { code: 'INVALID_ARGUMENT' });
   await model.unload();
 });
+
+test('inputs in another order are matched by name; an input given twice is refused', async () => {
+  const model = echoModel({ maxBatchSize: 4 });
+  const [x, k] = request(7, 2) as [Tensor, Tensor];
+  const [xOut, kOut] = await model.infer([k, x]) as [Tensor, Tensor];
+  assert.deepEqual(xOut.data, x.data);
+  assert.deepEqual(kOut.data, k.data);
+  await assert.rejects(model.infer([x, x]), { code: 'INVALID_ARGUMENT', message: /input 'x' is given more than once/ });
+  await model.unload();
+});
