@@ -108,7 +108,7 @@ interface Pending {
 
 function isShape(shape: unknown): shape is number[] {
   if (!Array.isArray(shape)) return false;
-  for (const d of shape) if (!Number.isSafeInteger(d) || d < 0) return false;
+  for (let i = 0; i < shape.length; i++) if (!Number.isSafeInteger(shape[i]) || shape[i] < 0) return false;
   return true;
 }
 
@@ -204,9 +204,11 @@ export class BatchedModel {
     const outputs = this.#allocateOutputs(rows);
     const wanted = options.outputs;
     if (wanted) {
-      for (const name of wanted)
-        if (!this.outputs.some((o) => o.name === name))
-          throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${name}' for model '${this.name}'`);
+      for (let w = 0; w < wanted.length; w++) {
+        let known = false;
+        for (let o = 0; o < this.outputs.length; o++) known ||= this.outputs[o]!.name === wanted[w];
+        if (!known) throw new LarchError('INVALID_ARGUMENT', `unexpected inference output '${wanted[w]}' for model '${this.name}'`);
+      }
     }
     const slot = this.#freeSlots.length ? this.#freeSlots.pop()! : this.#pending.length;
     const args = this.#args;

@@ -65,6 +65,24 @@ function asciiBytes(s: string): Buffer {
   return b;
 }
 
+// uWS's cork() runs its callback before returning: the response to write is handed over in this
+// one record rather than captured in a closure per response (see backends/pooled.ts for why a
+// request should allocate as little as it can).
+const corked: {
+  res: HttpResponse | null; status: number; body: string | Uint8Array; contentType: string;
+  headers: Array<[string, string]> | undefined; close: boolean;
+} = { res: null, status: 200, body: '', contentType: '', headers: undefined, close: false };
+
+function writeCorked(): void {
+  const { res, status, body, contentType, headers, close } = corked;
+  if (status !== 200) res!.writeStatus(statusLine(status));  // 200 OK is uWS's default
+  res!.writeHeader(kContentType, asciiBytes(contentType));
+  if (headers) {
+    for (let i = 0; i < headers.length; i++) res!.writeHeader(asciiBytes(headers[i]![0]), headers[i]![1]);
+  }
+  res!.end(body, close);
+}
+
 export class Exchange implements HttpExchange {
   readonly head: RequestHead;
   #res: HttpResponse;
@@ -120,15 +138,20 @@ export class Exchange implements HttpExchange {
   /** Sends a complete response. `headers` are name/value pairs. */
   send(status: number, body: string | Uint8Array, contentType: string, headers?: Array<[string, string]>, closeConnection = false): void {
     if (!this.open) return;
-    const res = this.#res;
-    res.cork(() => {
-      if (status !== 200) res.writeStatus(statusLine(status));  // 200 OK is uWS's default
-      res.writeHeader(kContentType, asciiBytes(contentType));
-      if (headers) {
-        for (let i = 0; i < headers.length; i++) res.writeHeader(asciiBytes(headers[i]![0]), headers[i]![1]);
-      }
-      res.end(body, closeConnection);
-    });
+    const r = corked;
+    r.res = this.#res;
+    r.status = status;
+    r.body = body;
+    r.contentType = contentType;
+    r.headers = headers;
+    r.close = closeConnection;
+    try {
+      this.#res.cork(writeCorked);
+    } finally {
+      r.res = null;  // hold nothing of this response
+      r.body = '';
+      r.headers = undefined;
+    }
     this.#finish();
   }
 

@@ -28,6 +28,17 @@ async function jsonBody(ex: HttpExchange, ctx: HandlerContext, what: string): Pr
   return parseJsonBody(body, what);
 }
 
+/** The model name of a /v2/models/{name}[/versions/{version}] route. */
+export function modelName(ex: HttpExchange): string {
+  return ex.head.params[0]!;
+}
+
+/** The version of such a route, undefined when none is named. */
+export function modelVersion(ex: HttpExchange): string | undefined {
+  const version = ex.head.params[1];
+  return version === undefined || version === '' ? undefined : version;
+}
+
 export function modelRef(ex: HttpExchange): [string, string | undefined] {
   const [name, version] = ex.head.params;
   return [name!, version === undefined || version === '' ? undefined : version];
@@ -101,9 +112,8 @@ export const handlers = {
   },
   allStats: (ex, { repository }) => ex.json(200, statisticsJson(repository.statistics())),
   infer: (ex, ctx) => {
-    const [name, version] = modelRef(ex);
     // Resolve the model before reading the body so an unknown model fails fast.
-    return inferOn(ctx.repository.getModel(name, version), ex, ctx.maxInputSize);
+    return inferOn(ctx.repository.getModel(modelName(ex), modelVersion(ex)), ex, ctx.maxInputSize);
   },
   repositoryIndex: async (ex, ctx) => {
     const body = await jsonBody(ex, ctx, 'repository index request');

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import { decodeBody, readRawBody } from './body.js';
 import type { Exchange } from './exchange.js';
-import { answerInference, modelRef, parseHeaderLength, registerRoutes, type HandlerName } from './routes.js';
+import { answerInference, modelName, modelVersion, parseHeaderLength, registerRoutes, type HandlerName } from './routes.js';
 import { ownBytes, type ModelDescriptor, type ToMain, type ToWorker, type WorkerData } from './thread-messages.js';
 import { loadUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { WorkerModel } from './worker-model.js';
@@ -75,7 +75,8 @@ async function forward(name: HandlerName, ex: Exchange): Promise<void> {
 // ---- inference ----
 
 function infer(ex: Exchange): void | Promise<void> {
-  const [name, version] = modelRef(ex);
+  const name = modelName(ex);
+  const version = modelVersion(ex);
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   const pad = headerLength === undefined || ex.head.contentEncoding ? 0 : (8 - (headerLength % 8)) % 8;
   const resolved = settled.get(key(name, version));

@@ -151,7 +151,7 @@ function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): 
   let cache = planCache.get(model);
   const same = cache?.byLength.get(headerLength);
   if (same) {
-    for (const c of same) if (body.compare(c.header, 0, headerLength, 0, headerLength) === 0) return c.plan;
+    for (let i = 0; i < same.length; i++) if (body.compare(same[i]!.header, 0, headerLength, 0, headerLength) === 0) return same[i]!.plan;
   }
   const plan = planRequest(model, body.toString('utf8', 0, headerLength), headerLength);
   if (plan.inputs.some((i) => i.binarySize === undefined)) return plan;
@@ -261,7 +261,8 @@ export function encodeHttpInferResponse(result: InferResult): EncodedHttpRespons
   if (result.id !== undefined) json += `,"id":${JSON.stringify(result.id)}`;
   json += layout.parts[1]!;
   let k = 2;
-  for (const { tensor, binary } of result.outputs) {
+  for (let i = 0; i < result.outputs.length; i++) {
+    const { tensor, binary } = result.outputs[i]!;
     if (binary) continue;
     json += toJsonDataText(tensor.datatype, tensor.data);
     json += layout.parts[k++]!;
@@ -331,11 +332,12 @@ function binarySize(tensor: Tensor): number {
 /** `header` followed by the binary outputs' bytes. */
 function withBinarySection(header: Buffer, outputs: InferResult['outputs']): EncodedHttpResponse {
   let size = header.length;
-  for (const { tensor, binary } of outputs) if (binary) size += binarySize(tensor);
+  for (let i = 0; i < outputs.length; i++) if (outputs[i]!.binary) size += binarySize(outputs[i]!.tensor);
   const body = Buffer.allocUnsafe(size);
   body.set(header, 0);
   let off = header.length;
-  for (const { tensor: t, binary } of outputs) {
+  for (let i = 0; i < outputs.length; i++) {
+    const { tensor: t, binary } = outputs[i]!;
     if (!binary) continue;
     if (t.datatype === 'BYTES') off = writeBytesElements(t.data as Buffer[], body, off);
     else { const b = bytesOf(t.data as NumericData); body.set(b, off); off += b.byteLength; }

@@ -56,16 +56,20 @@ export function startInference(model: InferenceModel, req: InferRequest): Tensor
 
 /** Selects, orders and post-processes the outputs the client asked for (the second half). */
 export function inferenceResult(model: InferenceModel, req: InferRequest, defaultBinary: boolean, tensors: Tensor[]): InferResult {
-  const outputs: OutputResult[] = [];
+  let outputs: OutputResult[];
   const batched = model.maxBatchSize > 0;
   if (req.outputs) {
-    for (const o of req.outputs) {
+    const wanted = req.outputs;
+    outputs = new Array<OutputResult>(wanted.length);  // sized up front: no growth per request
+    for (let i = 0; i < wanted.length; i++) {
+      const o = wanted[i]!;
       let tensor = findTensor(tensors, o.name);
       if (!tensor) throw internal(`model '${model.name}' did not produce requested output '${o.name}'`);
       if (o.classCount) tensor = classify(tensor, o.classCount, batched, model.outputLabels?.[o.name]);
-      outputs.push({ tensor, binary: o.binary ?? defaultBinary });
+      outputs[i] = { tensor, binary: o.binary ?? defaultBinary };
     }
   } else {
+    outputs = [];
     for (const spec of model.outputs) {
       const tensor = findTensor(tensors, spec.name);
       if (tensor) outputs.push({ tensor, binary: defaultBinary });
@@ -80,6 +84,6 @@ export function inferenceResult(model: InferenceModel, req: InferRequest, defaul
 
 // Models have a handful of outputs: a scan beats building a Map per request.
 function findTensor(tensors: Tensor[], name: string): Tensor | undefined {
-  for (const t of tensors) if (t.name === name) return t;
+  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
   return undefined;
 }
