@@ -99,8 +99,8 @@ export class Exchange implements HttpExchange {
       this.#abortListener?.cancel();
       this.#finish();
     });
-    const params: string[] = [];
-    for (let i = 0; i < paramCount; i++) params.push(safeDecode(req.getParameter(i) ?? ''));
+    const params = new Array<string>(paramCount);  // sized: a push would reserve 17 slots
+    for (let i = 0; i < paramCount; i++) params[i] = safeDecode(req.getParameter(i) ?? '');
     const cl = req.getHeader(kContentLength);
     const encoding = req.getHeader(kContentEncoding);
     this.head = {

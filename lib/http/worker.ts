@@ -29,7 +29,8 @@ function ask(msg: ToMain, transfer?: ArrayBuffer[]): Promise<ToWorker> {
 interface Resolved { descriptor: ModelDescriptor; model: WorkerModel | undefined }
 const cache = new Map<string, Promise<Resolved>>();
 // The same answers once they arrived, so the hot path needs no await.
-const settled = new Map<string, Resolved>();
+// By name, then version ('' for none): a lookup builds no key string.
+const settled = new Map<string, Map<string, Resolved>>();
 const key = (name: string, version: string | undefined) => `${name}\u0000${version ?? ''}`;
 
 function resolve(name: string, version: string | undefined): Promise<Resolved> {
@@ -41,7 +42,11 @@ function resolve(name: string, version: string | undefined): Promise<Resolved> {
       if (msg.error) throw new LarchError(msg.error.code, msg.error.message);
       const d = msg.descriptor!;
       const r = { descriptor: d, model: d.nativeModelId ? new WorkerModel(d as ModelDescriptor & { nativeModelId: string }) : undefined };
-      if (cache.get(k) === p) settled.set(k, r);
+      if (cache.get(k) === p) {
+        let byVersion = settled.get(name);
+        if (!byVersion) settled.set(name, (byVersion = new Map()));
+        byVersion.set(version ?? '', r);
+      }
       return r;
     });
     cache.set(k, p);
@@ -52,7 +57,7 @@ function resolve(name: string, version: string | undefined): Promise<Resolved> {
 
 function invalidate(name: string, version: string | undefined, stale: Resolved): void {
   const k = key(name, version);
-  if (settled.get(k) === stale) settled.delete(k);
+  if (settled.get(name)?.get(version ?? '') === stale) settled.get(name)!.delete(version ?? '');
   cache.delete(k);
   void stale.model?.close().catch(() => undefined);
 }
@@ -79,7 +84,7 @@ function infer(ex: Exchange): void | Promise<void> {
   const version = modelVersion(ex);
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   const pad = headerLength === undefined || ex.head.contentEncoding ? 0 : (8 - (headerLength % 8)) % 8;
-  const resolved = settled.get(key(name, version));
+  const resolved = settled.get(name)?.get(version ?? '');
   if (resolved?.model) {
     // The hot path: the model is known, the answer is written in the body's data callback.
     ex.withBody(data.maxInputSize, pad, (body) => answerOn(resolved, ex, body, headerLength, name, version, 0));
@@ -104,20 +109,24 @@ async function inferUnresolved(ex: Exchange, name: string, version: string | und
 /** Runs the request on this thread's model; when the cached version was unloaded (reload, unload), asks the main thread again, once. */
 function answerOn(resolved: Resolved, ex: Exchange, body: Buffer, headerLength: number | undefined,
   name: string, version: string | undefined, attempt: number): void | Promise<void> {
-  const retry = async (err: unknown): Promise<void> => {
-    if (attempt > 0 || toLarchError(err).code !== 'UNAVAILABLE') throw err;
-    invalidate(name, version, resolved);
-    const again = await resolve(name, version);
-    if (again.model) await answerOn(again, ex, body, headerLength, name, version, attempt + 1);
-    else await forwardWithBody('infer', ex, body, { ...ex.head, contentEncoding: '' });
-  };
   let pending: void | Promise<void>;
   try {
     pending = answerInference(resolved.model!, ex, body, headerLength);
   } catch (err) {
-    return retry(err);
+    return retryAnswer(err, resolved, ex, body, headerLength, name, version, attempt);
   }
-  return pending?.catch(retry);
+  // (A closure only for a queued request: the inline path allocates none.)
+  return pending?.catch((err) => retryAnswer(err, resolved, ex, body, headerLength, name, version, attempt));
+}
+
+/** After a failure: when the cached version was unloaded (reload, unload), asks the main thread again, once. */
+async function retryAnswer(err: unknown, resolved: Resolved, ex: Exchange, body: Buffer, headerLength: number | undefined,
+  name: string, version: string | undefined, attempt: number): Promise<void> {
+  if (attempt > 0 || toLarchError(err).code !== 'UNAVAILABLE') throw err;
+  invalidate(name, version, resolved);
+  const again = await resolve(name, version);
+  if (again.model) await answerOn(again, ex, body, headerLength, name, version, attempt + 1);
+  else await forwardWithBody('infer', ex, body, { ...ex.head, contentEncoding: '' });
 }
 
 // ---- the app ----
