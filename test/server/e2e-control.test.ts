@@ -8,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createServer } from '../../lib/index.js';
 import { inferBinary, HttpError } from './clients.js';
-import { compare, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import { compare, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { grpcClient } from './grpc-client.js';
 
-const quiet = { httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function predictOk(base: string, c: ServedCase): Promise<void> {
@@ -35,7 +34,7 @@ describe('model control', () => {
     const root = tempRepository();
     const cases = onnxCases(root);
     const [a, b] = [cases.find((c) => c.model === 'mlp_softmax')!, cases.find((c) => c.model === 'tree_ensemble_classifier')!];
-    const server = await createServer({ ...quiet, modelRepository: root, modelControlMode: 'explicit', loadModels: [a.model] });
+    const server = await createServer({ ...LOCAL_QUIET, modelRepository: root, modelControlMode: 'explicit', loadModels: [a.model] });
     const base = `http://127.0.0.1:${server.httpPort}`;
     const grpc = grpcClient(server.grpcPort);
     try {
@@ -65,7 +64,7 @@ describe('model control', () => {
   it('none: every model loads at start and the load API is refused', async () => {
     const root = tempRepository();
     const cases = onnxCases(root);
-    const server = await createServer({ ...quiet, modelRepository: root });
+    const server = await createServer({ ...LOCAL_QUIET, modelRepository: root });
     const base = `http://127.0.0.1:${server.httpPort}`;
     try {
       for (const c of cases) await predictOk(base, c);
@@ -86,7 +85,7 @@ describe('model control', () => {
     const moved = cases[1]!;
     cpSync(path.join(root, moved.model), path.join(spare, moved.model), { recursive: true });
     rmSync(path.join(root, moved.model), { recursive: true });
-    const server = await createServer({ ...quiet, modelRepository: root, modelControlMode: 'poll', repositoryPollSecs: 1 });
+    const server = await createServer({ ...LOCAL_QUIET, modelRepository: root, modelControlMode: 'poll', repositoryPollSecs: 1 });
     const base = `http://127.0.0.1:${server.httpPort}`;
     try {
       assert.equal(await ready(base, moved.model), false);
@@ -109,8 +108,8 @@ describe('model control', () => {
     mkdirSync(path.join(root, 'broken', '1'), { recursive: true });
     writeFileSync(path.join(root, 'broken', '1', 'model.onnx'), 'this is not an onnx model');
     writeFileSync(path.join(root, 'broken', 'config.pbtxt'), 'backend: "onnxruntime"\nmax_batch_size: 0\ninput [ { name: "X" data_type: TYPE_FP32 dims: [ -1, 2 ] } ]\noutput [ { name: "Y" data_type: TYPE_FP32 dims: [ -1 ] } ]\n');
-    await assert.rejects(createServer({ ...quiet, modelRepository: root }), /broken/); // --exit-on-error default
-    const server = await createServer({ ...quiet, modelRepository: root, exitOnError: false });
+    await assert.rejects(createServer({ ...LOCAL_QUIET, modelRepository: root }), /broken/); // --exit-on-error default
+    const server = await createServer({ ...LOCAL_QUIET, modelRepository: root, exitOnError: false });
     const base = `http://127.0.0.1:${server.httpPort}`;
     try {
       const idx = await (await fetch(`${base}/v2/repository/index`, { method: 'POST' })).json() as Array<{ name: string; state: string; reason?: string }>;

@@ -6,7 +6,7 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type LarchServer } from '../../lib/index.js';
-import { filCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import { filCases, LOCAL_QUIET, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { grpcClient, type InferenceClient } from './grpc-client.js';
 
 let root = '';
@@ -38,7 +38,7 @@ before(async () => {
     cpSync(path.join(root, multi.model), path.join(root, name), { recursive: true });
     writeFileSync(path.join(root, name, 'config.pbtxt'), config.replace('"labels.txt"', `"${file}"`));
   }
-  server = await createServer({ modelRepository: root, httpThreadCount: 2, exitOnError: false, httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {} });
+  server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 2, exitOnError: false });
   base = `http://127.0.0.1:${server.httpPort}`;
   grpc = grpcClient(server.grpcPort);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type LarchServer } from '../../lib/index.js';
-import { compare, filCases, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import { compare, filCases, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { inferBinary, inferGrpc, inferJson, type ClientTensor, type Outputs } from './clients.js';
 import { grpcClient, type InferenceClient } from './grpc-client.js';
 
@@ -20,7 +20,7 @@ before(async () => {
   cases = [...filCases(root), ...onnxCases(root)];
   // Two HTTP threads: requests landing on the worker run the fil models through the worker's own
   // handle on the native batcher, the ONNX models through the main thread.
-  server = await createServer({ modelRepository: root, httpThreadCount: 2, httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {} });
+  server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 2 });
   base = `http://127.0.0.1:${server.httpPort}`;
   grpc = grpcClient(server.grpcPort);
 });

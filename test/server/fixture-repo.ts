@@ -113,6 +113,11 @@ dynamic_batching { max_queue_delay_microseconds: 100 }
   });
 }
 
+/** Server options for tests: every front end on an ephemeral loopback port, no log. */
+export const LOCAL_QUIET = {
+  httpPort: 0, grpcPort: 0, metricsPort: 0, httpAddress: '127.0.0.1', grpcAddress: '127.0.0.1', metricsAddress: '127.0.0.1', log: () => {},
+} as const;
+
 export function tempRepository(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'larch-e2e-'));
 }
