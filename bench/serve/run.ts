@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchRows, buildBodies } from './requests.js';
-import { have, h2loadGrpc, wrk, type LoadResult } from './load.js';
+import { clientScheduling, have, h2loadGrpc, wrk, type LoadResult } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -175,6 +175,13 @@ async function main(): Promise<void> {
             console.log(fmtRow(rows.at(-1)!));
           }
         }
+        // The uWS floor once more after larch's rows: the ratios use the mean of the two
+        // readings, so a machine whose speed drifts during the run (a shared VM) moves the floor
+        // and larch alike.
+        const [, uwsPort, uwsChild] = floors[0]!;
+        const b = bodiesFor('forest_batched');
+        rows.push({ target: kFloorAfter, transport: 'http-json', batching: '-', batch, concurrency, ...measured(uwsChild, () => wrk(`http://127.0.0.1:${uwsPort}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
+        console.log(fmtRow(rows.at(-1)!));
       }
       for (const c of children.splice(1)) await stop(c);
     }
@@ -192,8 +199,16 @@ function fmtRow(r: Row): string {
     `${r.serverCpuUs === undefined ? '' : `  server CPU ${r.serverCpuUs.toFixed(1)}us/req`}${x.errors ? `  ERRORS ${x.errors}` : ''}`;
 }
 
+const kFloorAfter = 'floor uWS (after)';
+
 function report(rows: Row[]): void {
-  const floor = (b: number, c: number) => rows.find((r) => r.target === 'floor uWS' && r.batch === b && r.concurrency === c)!.result;
+  // The uWS floor of a batch size and concurrency: the mean of its readings before and after
+  // larch's rows.
+  const floor = (b: number, c: number) => {
+    const readings = rows.filter((r) => (r.target === 'floor uWS' || r.target === kFloorAfter) && r.batch === b && r.concurrency === c).map((r) => r.result);
+    const mean = (f: (x: LoadResult) => number) => readings.reduce((sum, x) => sum + f(x), 0) / readings.length;
+    return { rps: mean((x) => x.rps), p50us: mean((x) => x.p50us) };
+  };
   const lines = ['| target | transport | batching | batch | conc | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | server CPU µs/req | errors |', '|' + ' --- |'.repeat(13)];
   for (const r of rows) {
     const f = floor(r.batch, r.concurrency);
@@ -206,7 +221,8 @@ function report(rows: Row[]): void {
     ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
   ];
   const load = `1-minute load average: ${loadAtStart.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after the run (${os.cpus().length} logical cores; above that, other processes shared the cores).`;
-  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine.`,
+  const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine, scheduled as ${clientScheduling === 'batch' ? 'SCHED_BATCH (chrt -b 0: their wake-ups do not preempt the server, as a remote client\'s would not; see bench/serve/load.ts)' : 'ordinary tasks (BENCH_CLIENT_SCHED=normal, or no chrt): their wake-ups preempt the server'}.`,
+    'Floor: the uWS floor is measured before and after larch\'s rows at each batch size and concurrency; ratios use the mean of the two readings.',
     'Server CPU µs/req: the server process\'s CPU time (all threads, user + system) during a wrk run over the requests it answered; the load generator uses the rest of the machine.', '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
   console.log(`\n${md}`);
   if (!fullGrid) { console.log('(narrowed grid: results not written to bench/results)'); return; }
@@ -214,7 +230,7 @@ function report(rows: Row[]): void {
   const out = path.join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, `serve-${stamp}.md`), md);
-  writeFileSync(path.join(out, `serve-${stamp}.json`), JSON.stringify({ machine: machine(), seconds, trees: TREES, features: FEATURES, rows }, null, 1));
+  writeFileSync(path.join(out, `serve-${stamp}.json`), JSON.stringify({ machine: machine(), seconds, trees: TREES, features: FEATURES, clientScheduling, rows }, null, 1));
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1; });
