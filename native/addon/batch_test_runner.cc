@@ -4,6 +4,8 @@
 //   addon.batchTestGate(true) holds every test_echo Run at its start until batchTestGate(false);
 //   addon.batchTestRunsEntered() counts the Runs that have started.
 // runner.failValue (FP32 input 0): a batch containing that value fails with INVALID_ARGUMENT.
+// runner.passValue (FP32 input 0): a batch whose first value it is passes the gate even when
+// closed (a test can hold one run at the gate and watch another run beside it).
 #include <napi.h>
 
 #include <atomic>
@@ -32,13 +34,15 @@ TestGate& Gate() {
 
 class EchoRunner final : public batch::BatchRunner {
  public:
-  EchoRunner(std::vector<batch::TensorSpec> outputs, bool has_fail, float fail_value)
-      : outputs_(std::move(outputs)), has_fail_(has_fail), fail_value_(fail_value) {}
+  EchoRunner(std::vector<batch::TensorSpec> outputs, bool has_fail, float fail_value, bool has_pass, float pass_value)
+      : outputs_(std::move(outputs)), has_fail_(has_fail), fail_value_(fail_value), has_pass_(has_pass), pass_value_(pass_value) {}
 
   Status Run(const batch::BatchInput& in, batch::BatchOutput& out) override {
     TestGate& g = Gate();
     g.entered.fetch_add(1);
-    {
+    const bool passes = has_pass_ && in.tensors[0].dtype == batch::DType::kFp32 && in.tensors[0].shape.NumElements() > 0 &&
+                        reinterpret_cast<const float*>(in.tensors[0].data)[0] == pass_value_;
+    if (!passes) {
       std::unique_lock<std::mutex> lock(g.mu);
       g.cv.wait(lock, [&] { return !g.closed; });
     }
@@ -60,6 +64,8 @@ class EchoRunner final : public batch::BatchRunner {
   std::vector<batch::TensorSpec> outputs_;
   bool has_fail_;
   float fail_value_;
+  bool has_pass_;
+  float pass_value_;
 };
 
 StatusOr<batch::RunnerFactory> MakeEchoFactory(Napi::Env, Napi::Object runner, const BatchModelDescription& d) {
@@ -71,9 +77,12 @@ StatusOr<batch::RunnerFactory> MakeEchoFactory(Napi::Env, Napi::Object runner, c
   Napi::Value fv = runner.Get("failValue");
   const bool has_fail = fv.IsNumber();
   const float fail = has_fail ? fv.As<Napi::Number>().FloatValue() : 0.0f;
+  Napi::Value pv = runner.Get("passValue");
+  const bool has_pass = pv.IsNumber();
+  const float pass = has_pass ? pv.As<Napi::Number>().FloatValue() : 0.0f;
   auto outputs = d.outputs;
-  return batch::RunnerFactory([outputs, has_fail, fail](int) -> StatusOr<std::unique_ptr<batch::BatchRunner>> {
-    return std::unique_ptr<batch::BatchRunner>(new EchoRunner(outputs, has_fail, fail));
+  return batch::RunnerFactory([outputs, has_fail, fail, has_pass, pass](int) -> StatusOr<std::unique_ptr<batch::BatchRunner>> {
+    return std::unique_ptr<batch::BatchRunner>(new EchoRunner(outputs, has_fail, fail, has_pass, pass));
   });
 }
 

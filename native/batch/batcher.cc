@@ -51,15 +51,42 @@ StatusOr<std::byte*> BatchOutputSink::Allocate(size_t index, const Shape& shape)
 }
 
 Batcher::Batcher(std::string name, std::vector<TensorSpec> inputs, std::vector<TensorSpec> outputs,
-                 BatchConfig config)
+                 BatchConfig config, RunnerFactory factory)
     : name_(std::move(name)),
       inputs_(std::move(inputs)),
       outputs_(std::move(outputs)),
       config_(std::move(config)),
-      batching_(config_.max_batch_size > 0) {
+      batching_(config_.max_batch_size > 0),
+      factory_(std::move(factory)) {
   for (const TensorSpec& s : inputs_)
     for (int64_t d : s.dims)
       if (d < 0) dynamic_shapes_ = true;
+}
+
+Status Batcher::InitContext(ExecContext& c, int index) {
+  ASSIGN_OR_RETURN(c.runner, factory_(index));
+  if (!c.runner) return Status::Internal("runner factory returned nothing for model \"" + name_ + "\"");
+  const int64_t rows = std::max<int64_t>(1, config_.max_batch_size);
+  c.batch.reserve(static_cast<size_t>(rows));
+  c.input_views.resize(inputs_.size());
+  c.input_buffers.resize(inputs_.size());
+  // Preallocate the batch buffers for max_batch_size rows where the row size is known.
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    int64_t row = 1;
+    bool known = true;
+    for (int64_t d : inputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
+    if (known && batching_) c.input_buffers[k].resize(static_cast<size_t>(rows * row) * DTypeSize(inputs_[k].dtype));
+  }
+  c.output.specs_ = &outputs_;
+  c.output.batching_ = batching_;
+  c.output.slots_.resize(outputs_.size());
+  for (size_t k = 0; k < outputs_.size(); ++k) {
+    int64_t row = 1;
+    bool known = true;
+    for (int64_t d : outputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
+    if (known && batching_) c.output.slots_[k].buffer.resize(static_cast<size_t>(rows * row) * DTypeSize(outputs_[k].dtype));
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::shared_ptr<Batcher>> Batcher::Create(std::string name, std::vector<TensorSpec> inputs,
@@ -75,33 +102,13 @@ StatusOr<std::shared_ptr<Batcher>> Batcher::Create(std::string name, std::vector
         return Status::Unsupported("tensor \"" + s.name + "\" of model \"" + name + "\" has " +
                                    std::to_string(s.dims.size()) + " dims; at most " +
                                    std::to_string(max_rank) + " are supported");
-  std::shared_ptr<Batcher> b(new Batcher(std::move(name), std::move(inputs), std::move(outputs), std::move(config)));
+  std::shared_ptr<Batcher> b(new Batcher(std::move(name), std::move(inputs), std::move(outputs), std::move(config), factory));
   const int64_t rows = std::max<int64_t>(1, b->config_.max_batch_size);
   for (int i = 0; i < b->config_.instance_count; ++i) {
     auto inst = std::make_unique<Instance>();
-    ASSIGN_OR_RETURN(inst->runner, factory(i));
-    if (!inst->runner) return Status::Internal("runner factory returned nothing for model \"" + b->name_ + "\"");
-    inst->batch.reserve(static_cast<size_t>(rows));
+    RETURN_IF_ERROR(b->InitContext(*inst, i));
     inst->batch_sinks.reserve(static_cast<size_t>(rows));
     inst->expired.reserve(16);
-    inst->input_views.resize(b->inputs_.size());
-    inst->input_buffers.resize(b->inputs_.size());
-    // Preallocate the batch buffers for max_batch_size rows where the row size is known.
-    for (size_t k = 0; k < b->inputs_.size(); ++k) {
-      int64_t row = 1;
-      bool known = true;
-      for (int64_t d : b->inputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
-      if (known && b->batching_) inst->input_buffers[k].resize(static_cast<size_t>(rows * row) * DTypeSize(b->inputs_[k].dtype));
-    }
-    inst->output.specs_ = &b->outputs_;
-    inst->output.batching_ = b->batching_;
-    inst->output.slots_.resize(b->outputs_.size());
-    for (size_t k = 0; k < b->outputs_.size(); ++k) {
-      int64_t row = 1;
-      bool known = true;
-      for (int64_t d : b->outputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
-      if (known && b->batching_) inst->output.slots_[k].buffer.resize(static_cast<size_t>(rows * row) * DTypeSize(b->outputs_[k].dtype));
-    }
     b->instances_.push_back(std::move(inst));
   }
   for (auto& inst : b->instances_) {
@@ -217,48 +224,47 @@ StatusOr<bool> Batcher::Submit(Request* r, bool allow_inline) {
   RETURN_IF_ERROR(Prepare(r, now));
   bool sizes_known = true;
   for (const OutputDest& d : r->outputs) sizes_known = sizes_known && d.data != nullptr;
-  Instance* inst = nullptr;
-  bool wake_all = false;
+  ExecContext* ctx = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Status::Unavailable("model \"" + name_ + "\" is unloading and accepts no new requests");
     const bool dynamic = config_.dynamic_batching && batching_;
-    if (allow_inline && r->rows <= config_.inline_max_rows && sizes_known && QueuedLocked() == 0 && (!dynamic || executing_ == 0)) {
-      for (auto& candidate : instances_) {
-        if (!candidate->claimed && !candidate->running) {
-          inst = candidate.get();
-          break;
-        }
+    // With dynamic batching, a batch running on an instance thread holds small requests back so
+    // they batch up (rule 6); other callers' inline runs do not.
+    const bool instance_busy = executing_ > inline_runs_;
+    if (allow_inline && r->rows <= config_.inline_max_rows && sizes_known && QueuedLocked() == 0 &&
+        (!dynamic || !instance_busy)) {
+      if (inline_free_.empty()) {
+        auto c = std::make_unique<ExecContext>();
+        RETURN_IF_ERROR(InitContext(*c, static_cast<int>(inline_all_.size())));
+        inline_all_.push_back(std::move(c));
+        inline_free_.push_back(inline_all_.back().get());
       }
-    }
-    if (inst == nullptr) {
+      ctx = inline_free_.back();
+      inline_free_.pop_back();
+      ctx->batch.push_back(r);
+      ++executing_;
+      ++inline_runs_;
+    } else {
       RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
       PushLocked(r);
-      wake_all = std::any_of(instances_.begin(), instances_.end(), [](const auto& i) { return i->claimed; });
-    } else {
-      inst->claimed = true;  // its thread leaves the queue alone until we are done
-      inst->batch.push_back(r);
-      ++executing_;
     }
   }
-  if (inst == nullptr) {
-    // After unlocking, so the woken instance does not block on mu_ at once. notify_one could
-    // pick a claimed instance's thread, which would only go back to sleep.
-    if (wake_all) wake_.notify_all();
-    else wake_.notify_one();
+  if (ctx == nullptr) {
+    wake_.notify_one();  // after unlocking, so the woken instance does not block on mu_ at once
     return false;
   }
-  RunBatch(*inst, r->rows, /*complete=*/false, now);
+  RunBatch(*ctx, r->rows, /*complete=*/false, now);
   bool queued;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    inst->claimed = false;
+    inline_free_.push_back(ctx);
     --executing_;
+    --inline_runs_;
     queued = QueuedLocked() > 0;
   }
-  batch_done_.notify_all();
-  // Requests that arrived meanwhile waited for this batch (rule 6 / a busy instance): any idle
-  // instance thread may take them now, including the one whose runner was borrowed.
+  // Requests that arrived meanwhile may have waited for this run (rule 6): the instance threads
+  // decide again.
   if (queued) wake_.notify_all();
   return true;
 }
@@ -299,9 +305,9 @@ void Batcher::InstanceLoop(Instance& inst) {
         continue;
       }
     }
-    if (QueuedLocked() == 0 || inst.claimed) {
-      if (stopping_ && QueuedLocked() == 0) return;
-      wake_.wait(lock);  // a claimed instance is woken by the inline run's end
+    if (QueuedLocked() == 0) {
+      if (stopping_) return;
+      wake_.wait(lock);
       continue;
     }
     const QueueSnapshot snap{std::span<const QueuedRequest>(views_.data() + head_, QueuedLocked()),
@@ -337,7 +343,7 @@ void Batcher::FailExpired(Instance& inst) {
   inst.expired.clear();
 }
 
-Status Batcher::GatherInputs(Instance& inst, int64_t rows) {
+Status Batcher::GatherInputs(ExecContext& inst, int64_t rows) {
   if (inst.batch.size() == 1) {  // run on the caller's memory: no copy
     for (size_t i = 0; i < inputs_.size(); ++i) inst.input_views[i] = inst.batch[0]->inputs[i];
     return Status::Ok();
@@ -365,7 +371,7 @@ Status Batcher::GatherInputs(Instance& inst, int64_t rows) {
   return Status::Ok();
 }
 
-Status Batcher::ScatterOutputs(Instance& inst) {
+Status Batcher::ScatterOutputs(ExecContext& inst) {
   BatchOutputSink& out = inst.output;
   for (size_t k = 0; k < outputs_.size(); ++k) {
     const BatchOutputSink::Slot& slot = out.slots_[k];
@@ -398,7 +404,7 @@ Status Batcher::ScatterOutputs(Instance& inst) {
   return Status::Ok();
 }
 
-void Batcher::RunBatch(Instance& inst, int64_t rows, bool complete, Clock::time_point started) {
+void Batcher::RunBatch(ExecContext& inst, int64_t rows, bool complete, Clock::time_point started) {
   // An inline run starts when it was submitted (the caller's clock reading): one read fewer.
   const Clock::time_point t0 = started == Clock::time_point{} ? Clock::now() : started;
   BatchOutputSink& out = inst.output;

@@ -101,16 +101,20 @@ class Batcher {
   // it. On error the request is not queued and stays the caller's. Thread-safe.
   Status Enqueue(Request* request);
 
-  // Like Enqueue, but when the request has at most config.inline_max_rows rows and the policy
-  // would start it at once anyway (nothing queued,
-  // an instance free, and, with dynamic batching, no batch running: rule 6 of policy.h) it runs
-  // the batch of this one request right here on the calling thread, on a free instance's runner,
-  // instead of waking an instance thread and crossing back through the completion sink: two
-  // thread hand-offs fewer for a lone request. Returns true when it ran inline: the outputs are
-  // written and request->status holds the outcome; the sink is not called and the request stays
-  // the caller's. Returns false when it was queued (completes through the sink as usual).
-  // Requests with an output the batcher must size (OutputDest::data == nullptr) are always
-  // queued. Thread-safe; never call it from an instance thread.
+  // Like Enqueue, but when the request has at most config.inline_max_rows rows and nothing
+  // holds it back (nothing queued and, with dynamic batching, no batch running on an instance
+  // thread: rule 6 of policy.h) it runs the batch of this one request right here on the calling
+  // thread, instead of waking an instance thread and crossing back through the completion sink:
+  // two thread hand-offs fewer for a lone request. Inline runs do not take an instance: each
+  // runs on a runner of its own from a pool (one per caller running inline at that moment), so
+  // callers on different threads (the HTTP threads) run theirs side by side, the way FIL spreads
+  // one instance's work over the cores; instance_group count is the number of instance threads
+  // that take queued batches. Only cheap runners enable inline runs (inline_max_rows > 0).
+  // Returns true when it ran inline: the outputs are written and request->status holds the
+  // outcome; the sink is not called and the request stays the caller's. Returns false when it
+  // was queued (completes through the sink as usual). Requests with an output the batcher must
+  // size (OutputDest::data == nullptr) are always queued. Thread-safe; never call it from an
+  // instance thread.
   StatusOr<bool> EnqueueOrRunInline(Request* request);
 
   // Stops accepting requests (UNAVAILABLE); the instances finish everything already queued and
@@ -130,29 +134,34 @@ class Batcher {
   ModelStats Stats() const { return stats_.Snapshot(); }
 
  private:
-  struct Instance {
+  // What a batch runs with: a runner and the buffers its rows are gathered into and split from.
+  // Each instance thread has one; inline runs borrow one from inline_free_.
+  struct ExecContext {
     std::unique_ptr<BatchRunner> runner;
-    std::thread thread;
     std::vector<Request*> batch;    // the requests of the batch being run
-    std::vector<const CompletionSink*> batch_sinks;  // guarded by mu_: their sinks (CancelFor)
-    std::vector<Request*> expired;  // requests whose queue timeout ran out
     std::vector<std::vector<std::byte>> input_buffers;  // per input: gathered rows
     std::vector<TensorView> input_views;
     BatchOutputSink output;
-    bool claimed = false;  // guarded by mu_: a caller runs a batch inline on this instance
+  };
+  struct Instance : ExecContext {
+    std::thread thread;
+    std::vector<const CompletionSink*> batch_sinks;  // guarded by mu_: their sinks (CancelFor)
+    std::vector<Request*> expired;  // requests whose queue timeout ran out
     bool running = false;  // guarded by mu_: its own thread is running a batch
   };
 
   Batcher(std::string name, std::vector<TensorSpec> inputs, std::vector<TensorSpec> outputs,
-          BatchConfig config);
+          BatchConfig config, RunnerFactory factory);
+  // A context with its runner and buffers sized for max_batch_size rows.
+  Status InitContext(ExecContext& c, int index);
   Status ValidateRequest(Request* r) const;
   void InstanceLoop(Instance& inst);
-  // Runs inst.batch; `complete`: hand each request to its sink (false for inline runs).
-  void RunBatch(Instance& inst, int64_t rows, bool complete = true, Clock::time_point started = {});
+  // Runs c.batch; `complete`: hand each request to its sink (false for inline runs).
+  void RunBatch(ExecContext& c, int64_t rows, bool complete = true, Clock::time_point started = {});
   Status Prepare(Request* r, Clock::time_point now);
   StatusOr<bool> Submit(Request* r, bool allow_inline);
-  Status GatherInputs(Instance& inst, int64_t rows);
-  Status ScatterOutputs(Instance& inst);
+  Status GatherInputs(ExecContext& c, int64_t rows);
+  Status ScatterOutputs(ExecContext& c);
   void FailExpired(Instance& inst);
 
   // Queue operations: the caller holds mu_.
@@ -197,10 +206,16 @@ class Batcher {
   std::vector<Request*> reqs_;
   size_t head_ = 0;
   bool stopping_ = false;
-  int executing_ = 0;
+  int executing_ = 0;     // batches running: on instance threads and inline
+  int inline_runs_ = 0;   // of those, inline runs
   std::condition_variable batch_done_;  // a batch finished (CancelFor waits on it)
 
   std::vector<std::unique_ptr<Instance>> instances_;
+  const RunnerFactory factory_;  // makes the inline contexts' runners, on demand
+  // Guarded by mu_: every inline context made so far (as many as callers ever ran inline at
+  // once), and those not in use.
+  std::vector<std::unique_ptr<ExecContext>> inline_all_;
+  std::vector<ExecContext*> inline_free_;
   StatsRecorder stats_;
 
   std::mutex pool_mu_;  // guards the request pool

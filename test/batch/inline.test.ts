@@ -63,14 +63,14 @@ test('while a batch runs on the instance thread, small requests queue and batch 
   await model.unload();
 });
 
-test('without dynamic batching, a small request runs inline whenever an instance is free', async () => {
-  const model = echoModel({ maxBatchSize: 8, dynamicBatching: false, instanceCount: 2, inlineMaxRows: 1 });
+test('without dynamic batching, a small request runs inline whenever nothing is queued, even beside a running batch', async () => {
+  const model = echoModel({ maxBatchSize: 8, dynamicBatching: false, instanceCount: 1, inlineMaxRows: 1 });
   closeGate();
   const start = runsEntered();
-  const busy = model.infer(request(1, 2));     // instance A (thread), held at the gate
+  const busy = model.infer(request(1, 2));     // the instance thread, held at the gate
   await untilEntered(start, 1);
   openGate();
-  const lone = model.infer(request(2));        // instance B is free: may run here at once
+  const lone = model.infer(request(2));        // nothing queued: may run here at once
   assertEcho(await lone, request(2));
   assertEcho(await busy, request(1, 2));
   await model.unload();

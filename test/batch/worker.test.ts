@@ -46,6 +46,24 @@ test('a worker that exits with requests in flight leaves the model serving', asy
   assert.equal(model.stats === undefined, false);
 });
 
+test('inline runs of different threads run side by side: a small request does not queue behind another thread\'s inline run', async () => {
+  // instance_group count 1: inline runs take no instance (see Batcher::EnqueueOrRunInline).
+  const model = echoModel({ maxBatchSize: 8, inlineMaxRows: 2 }, { passValue: 200 });
+  closeGate();
+  const start = runsEntered();
+  const worker = runWorker({ id: model.id, base: 1, mode: 'one' });  // its inline run waits at the gate
+  await untilEntered(start, 1);
+  const lone = model.infer(request(2));  // starts with 200: passes the closed gate
+  assert.equal(model.inFlight, 0, 'ran inline on this thread at once, beside the worker\'s held run');
+  assert.equal((await lone)[0]!.data[0], 200);
+  openGate();
+  assert.deepEqual(await worker, { first: 100 });
+  const s = model.stats();
+  assert.equal(s.executionCount, 2);
+  assert.equal(s.inferenceCount, 2);
+  await model.unload();
+});
+
 test('opening an unknown id fails with NOT_FOUND', async () => {
   const { BatchedModel } = await import('../../lib/backends/batcher.js');
   assert.throws(() => BatchedModel.open('no-such-model'), { code: 'NOT_FOUND' });
