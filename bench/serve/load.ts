@@ -26,12 +26,14 @@ export function have(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
-/** How the load generators are scheduled (see above): 'batch' or 'normal'. */
-export const clientScheduling: 'batch' | 'normal' = process.env.BENCH_CLIENT_SCHED === 'normal' || !have('chrt') ? 'normal' : 'batch';
+export type ClientScheduling = 'batch' | 'normal';
 
-/** Runs a load generator with the client scheduling policy. */
-function runClient(tool: string, args: string[]) {
-  return clientScheduling === 'batch'
+/** How the load generators are scheduled by default (see above). */
+export const clientScheduling: ClientScheduling = process.env.BENCH_CLIENT_SCHED === 'normal' || !have('chrt') ? 'normal' : 'batch';
+
+/** Runs a load generator with the given scheduling policy. */
+function runClient(tool: string, args: string[], sched: ClientScheduling) {
+  return sched === 'batch'
     ? spawnSync('chrt', ['-b', '0', tool, ...args], { encoding: 'utf8' })
     : spawnSync(tool, args, { encoding: 'utf8' });
 }
@@ -51,13 +53,13 @@ end
 `;
 
 /** Runs wrk against `url` posting `body`. */
-export function wrk(url: string, body: Buffer, headers: Record<string, string>, concurrency: number, seconds: number, tmp: string): LoadResult {
+export function wrk(url: string, body: Buffer, headers: Record<string, string>, concurrency: number, seconds: number, tmp: string, sched = clientScheduling): LoadResult {
   const bodyFile = path.join(tmp, 'body.bin');
   const script = path.join(tmp, 'post.lua');
   writeFileSync(bodyFile, body);
   writeFileSync(script, luaTemplate(bodyFile, headers));
   const threads = Math.min(concurrency, 2);
-  const r = runClient('wrk', ['-t', String(threads), '-c', String(concurrency), '-d', `${seconds}s`, '-s', script, url]);
+  const r = runClient('wrk', ['-t', String(threads), '-c', String(concurrency), '-d', `${seconds}s`, '-s', script, url], sched);
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
   const [requests, errors, durationUs, p50, p90, p99] = line.split(' ').slice(1).map(Number) as number[];
@@ -71,7 +73,7 @@ export function h2loadGrpc(url: string, frame: Buffer, concurrency: number, seco
   writeFileSync(dataFile, frame);
   writeFileSync(logFile, '');
   const r = runClient('h2load', ['-c', String(concurrency), '-m', '1', '-t', String(Math.min(concurrency, 2)), '-D', String(seconds),
-    '--warm-up-time=1', '-d', dataFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', logFile, url]);
+    '--warm-up-time=1', '-d', dataFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', logFile, url], clientScheduling);
   if (r.status !== 0) throw new Error(`h2load failed: ${r.stderr || r.stdout}`);
   // Log lines: start time (µs since epoch), HTTP status, duration (µs).
   const lat: number[] = [];

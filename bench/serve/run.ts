@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchRows, buildBodies } from './requests.js';
-import { clientScheduling, have, h2loadGrpc, wrk, type LoadResult } from './load.js';
+import { clientScheduling, have, h2loadGrpc, wrk, type ClientScheduling, type LoadResult } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -90,6 +90,8 @@ async function probeGrpc(port: number, frame: Buffer, batch: number): Promise<vo
 
 interface Row {
   target: string; transport: string; batching: string; batch: number; concurrency: number; result: LoadResult;
+  /** How the load generator was scheduled (load.ts); the default unless said otherwise. */
+  clients?: ClientScheduling;
   /** Server CPU (user + system, all threads) per request during the wrk run; undefined for gRPC. */
   serverCpuUs?: number;
 }
@@ -183,6 +185,31 @@ async function main(): Promise<void> {
         rows.push({ target: kFloorAfter, transport: 'http-json', batching: '-', batch, concurrency, ...measured(uwsChild, () => wrk(`http://127.0.0.1:${uwsPort}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
         console.log(fmtRow(rows.at(-1)!));
       }
+      if (batch === 1 && concurrencies.includes(64) && clientScheduling === 'batch' && (transports.has('json') || transports.has('binary'))) {
+        // The throughput target's rows once more with the clients as ordinary tasks, whose
+        // wake-ups preempt the server: the same comparison under the other scheduling.
+        const [, uwsPort, uwsChild] = floors[0]!;
+        const floorRow = (target: string) => {
+          const b = bodiesFor('forest_batched');
+          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency: 64, clients: 'normal', ...measured(uwsChild, () => wrk(`http://127.0.0.1:${uwsPort}/`, b.json, { 'Content-Type': 'application/json' }, 64, seconds, tmp, 'normal')) });
+          console.log(fmtRow(rows.at(-1)!));
+        };
+        floorRow('floor uWS');
+        for (const model of ['forest_batched', 'forest_direct']) {
+          const b = bodiesFor(model);
+          const batching = model === 'forest_batched' ? 'on' : 'off';
+          const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
+          if (transports.has('json')) {
+            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency: 64, clients: 'normal', ...measured(larch.child, () => wrk(url, b.json, { 'Content-Type': 'application/json' }, 64, seconds, tmp, 'normal')) });
+            console.log(fmtRow(rows.at(-1)!));
+          }
+          if (transports.has('binary')) {
+            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency: 64, clients: 'normal', ...measured(larch.child, () => wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, 64, seconds, tmp, 'normal')) });
+            console.log(fmtRow(rows.at(-1)!));
+          }
+        }
+        floorRow(kFloorAfter);
+      }
       for (const c of children.splice(1)) await stop(c);
     }
   } finally {
@@ -194,7 +221,7 @@ async function main(): Promise<void> {
 
 function fmtRow(r: Row): string {
   const x = r.result;
-  return `${r.target.padEnd(16)} ${r.transport.padEnd(12)} batching ${r.batching.padEnd(3)} batch ${String(r.batch).padStart(2)} c ${String(r.concurrency).padStart(2)}: ` +
+  return `${r.target.padEnd(16)} ${r.transport.padEnd(12)}${r.clients ? ` (${r.clients} clients)` : ''} batching ${r.batching.padEnd(3)} batch ${String(r.batch).padStart(2)} c ${String(r.concurrency).padStart(2)}: ` +
     `${x.rps.toFixed(0).padStart(7)} req/s  p50 ${x.p50us}us p90 ${x.p90us}us p99 ${x.p99us}us` +
     `${r.serverCpuUs === undefined ? '' : `  server CPU ${r.serverCpuUs.toFixed(1)}us/req`}${x.errors ? `  ERRORS ${x.errors}` : ''}`;
 }
@@ -204,25 +231,27 @@ const kFloorAfter = 'floor uWS (after)';
 function report(rows: Row[]): void {
   // The uWS floor of a batch size and concurrency: the mean of its readings before and after
   // larch's rows.
-  const floor = (b: number, c: number) => {
-    const readings = rows.filter((r) => (r.target === 'floor uWS' || r.target === kFloorAfter) && r.batch === b && r.concurrency === c).map((r) => r.result);
+  const clientsOf = (r: Row) => r.clients ?? clientScheduling;
+  const floor = (b: number, c: number, clients: ClientScheduling = clientScheduling) => {
+    const readings = rows.filter((r) => (r.target === 'floor uWS' || r.target === kFloorAfter) && r.batch === b && r.concurrency === c && clientsOf(r) === clients).map((r) => r.result);
     const mean = (f: (x: LoadResult) => number) => readings.reduce((sum, x) => sum + f(x), 0) / readings.length;
     return { rps: mean((x) => x.rps), p50us: mean((x) => x.p50us) };
   };
-  const lines = ['| target | transport | batching | batch | conc | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | server CPU µs/req | errors |', '|' + ' --- |'.repeat(13)];
+  const lines = ['| target | transport | batching | batch | conc | clients | req/s | p50 µs | p90 µs | p99 µs | p50 / uWS floor p50 | req/s / uWS floor req/s | server CPU µs/req | errors |', '|' + ' --- |'.repeat(14)];
   for (const r of rows) {
-    const f = floor(r.batch, r.concurrency);
-    lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.serverCpuUs === undefined ? '-' : r.serverCpuUs.toFixed(1)} | ${r.result.errors} |`);
+    const f = floor(r.batch, r.concurrency, clientsOf(r));
+    lines.push(`| ${r.target} | ${r.transport} | ${r.batching} | ${r.batch} | ${r.concurrency} | ${clientsOf(r)} | ${r.result.rps.toFixed(0)} | ${r.result.p50us} | ${r.result.p90us} | ${r.result.p99us} | ${(r.result.p50us / f.p50us).toFixed(2)} | ${(r.result.rps / f.rps).toFixed(2)} | ${r.serverCpuUs === undefined ? '-' : r.serverCpuUs.toFixed(1)} | ${r.result.errors} |`);
   }
   const b1 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 1);
   const c64 = rows.filter((r) => r.target === 'larch' && r.transport.startsWith('http') && r.batch === 1 && r.concurrency === 64);
   const targets = [
     ...b1.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c1 p50 (batching ${r.batching}): ${(r.result.p50us / floor(1, 1).p50us).toFixed(2)}x the uWS floor (target <= 1.5x)`),
-    ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}): ${(100 * r.result.rps / floor(1, 64).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
+    ...c64.map((r) => `HTTP ${r.transport.slice(5)} batch-1 c64 throughput (batching ${r.batching}, ${clientsOf(r)} clients): ${(100 * r.result.rps / floor(1, 64, clientsOf(r)).rps).toFixed(0)}% of the uWS floor (target >= 60%)`),
   ];
   const load = `1-minute load average: ${loadAtStart.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after the run (${os.cpus().length} logical cores; above that, other processes shared the cores).`;
   const md = [`# bench:serve`, '', `Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, load, `Model: XGBoost binary:logistic, ${TREES} trees, ${FEATURES} features; ${seconds}s per row; wrk (HTTP/1.1) and h2load (gRPC) closed loops on the same machine, scheduled as ${clientScheduling === 'batch' ? 'SCHED_BATCH (chrt -b 0: their wake-ups do not preempt the server, as a remote client\'s would not; see bench/serve/load.ts)' : 'ordinary tasks (BENCH_CLIENT_SCHED=normal, or no chrt): their wake-ups preempt the server'}.`,
     'Floor: the uWS floor is measured before and after larch\'s rows at each batch size and concurrency; ratios use the mean of the two readings.',
+    'Clients: rows marked "normal" repeat the c64 batch-1 HTTP comparison (floor before and after included) with the load generator as an ordinary task.',
     'Server CPU µs/req: the server process\'s CPU time (all threads, user + system) during a wrk run over the requests it answered; the load generator uses the rest of the machine.', '', ...targets.map((t) => `- ${t}`), '', ...lines, ''].join('\n');
   console.log(`\n${md}`);
   if (!fullGrid) { console.log('(narrowed grid: results not written to bench/results)'); return; }
