@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "addon/batch_route.h"
 #include "addon/batch_runner_kinds.h"
@@ -290,7 +291,20 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
     }
   }
 
+  // A request this thread is done with: kept for its next Infer, or back to the pool.
+  void KeepSpare(batch::Request* r) {
+    if (spare_ == nullptr) {
+      r->sink.reset();
+      r->status = Status::Ok();
+      r->timeout_us = 0;
+      spare_ = r;
+    } else {
+      batcher_->ReleaseRequest(r);
+    }
+  }
+
   void Shutdown() {
+    if (spare_ != nullptr && batcher_) batcher_->ReleaseRequest(std::exchange(spare_, nullptr));
     if (route_) {
       route_->Close();
       // At environment teardown the TSFN may already be finalized (its cleanup hook runs before
@@ -322,11 +336,13 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
     TypedArrayBytes(env, info[2], &meta_data, &meta_bytes, "meta");
     if (meta_bytes < in_specs.size() * kStride * sizeof(double)) ThrowInvalid(env, "meta is too short for the inputs");
     const double* meta = reinterpret_cast<const double*>(meta_data);
-    batch::Request* r = batcher_->AcquireRequest();
-    struct Guard {  // returns the request to the pool unless it was queued
-      batch::Batcher* b; batch::Request* r;
-      ~Guard() { if (r) b->ReleaseRequest(r); }
-    } guard{batcher_.get(), r};
+    // The request: this handle's spare when it has one (the usual case: a request that ran
+    // inline comes back here), so an inline run takes no lock on the batcher's shared pool.
+    batch::Request* r = spare_ != nullptr ? std::exchange(spare_, nullptr) : batcher_->AcquireRequest();
+    struct Guard {  // keeps the request as the spare, or returns it to the pool, unless it was queued
+      BatchHandle* h; batch::Request* r;
+      ~Guard() { if (r) h->KeepSpare(r); }
+    } guard{this, r};
     r->slot = info[0].As<Napi::Number>().Uint32Value();
     r->timeout_us = info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 0;
     for (uint32_t i = 0; i < in_specs.size(); ++i) {
@@ -440,6 +456,7 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
   std::string id_;
   std::shared_ptr<batch::Batcher> batcher_;
   std::shared_ptr<BatchRoute> route_;
+  batch::Request* spare_ = nullptr;  // from batcher_'s pool; back to it at Shutdown
 };
 
 // ---- test hooks for the pure policy ----
