@@ -139,7 +139,13 @@ function samePieces(a: Buffer[], b: Buffer[]): boolean {
 }
 
 function sameBytes(body: Buffer, pos: number, piece: Buffer): boolean {
-  return pos + piece.length <= body.length && body.compare(piece, 0, piece.length, pos, pos + piece.length) === 0;
+  const n = piece.length;
+  if (pos + n > body.length) return false;
+  // A template's pieces are mostly a few dozen bytes: a loop here costs less than the argument
+  // checks and the native call of Buffer.compare.
+  if (n > 256) return body.compare(piece, 0, n, pos, pos + n) === 0;
+  for (let i = 0; i < n; i++) if (body[pos + i] !== piece[i]) return false;
+  return true;
 }
 
 // ---- finding the "data" arrays: a scan of JSON text already known to parse ----
