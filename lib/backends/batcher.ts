@@ -29,9 +29,10 @@ export interface BatchConfig {
   /** instance_group count: native threads forming and running batches. */
   instanceCount?: number;
   /**
-   * Requests of at most this many rows run synchronously on the calling thread when the model is
-   * idle (nothing queued or running), instead of hopping to an instance thread and back; 0 or
-   * absent: never. Only for runners whose rows are cheap: the calling thread's event loop waits.
+   * Requests of at most this many rows run synchronously on the calling thread when nothing is
+   * queued (and, with dynamic batching, no batch runs on an instance thread), instead of hopping
+   * to an instance thread and back; 0 or absent: never. Only for runners whose rows are cheap:
+   * the calling thread's event loop waits.
    */
   inlineMaxRows?: number;
 }
@@ -174,10 +175,10 @@ export class BatchedModel {
 
   /**
    * Queues one request. Inputs are matched by name; each is [rows, ...dims] when the model
-   * batches. Resolves with every output (or those named in `outputs`), rows first. When the
-   * model is idle (nothing queued or running) and the request has at most config.inlineMaxRows
-   * rows, it runs synchronously on this thread before infer() returns, as the batcher would have
-   * started it at once anyway: no hop to an instance thread and back.
+   * batches. Resolves with every output (or those named in `outputs`), rows first. When nothing
+   * is queued (and, with dynamic batching, no batch runs on an instance thread) and the request
+   * has at most config.inlineMaxRows rows, it runs synchronously on this thread before infer()
+   * returns: no hop to an instance thread and back (see Batcher::EnqueueOrRunInline).
    */
   infer(inputs: Tensor[], options: { outputs?: string[]; timeoutUs?: number } = {}): Promise<Tensor[]> {
     try {
@@ -235,7 +236,7 @@ export class BatchedModel {
     } finally {
       for (let i = 3; i < args.length; i++) args[i] = null;  // hold no request's memory
     }
-    if (ranInline) {  // the model was idle: it ran on this thread, the outputs are filled
+    if (ranInline) {  // it ran on this thread: the outputs are filled
       this.#freeSlots.push(slot);
       return wanted && !namesAll(wanted, outputs) ? outputs.filter((o) => wanted.includes(o.name)) : outputs;
     }

@@ -3,8 +3,8 @@
 //       another environment created (id); one handle, route and TSFN per model per environment
 //   handle.infer(slot, inputs, outputs, timeoutUs)   inputs: [data, dtypeCode, shape, ...]
 //       flattened per input; outputs: typed arrays the results are written into. Throws (with
-//       `code`) when the request cannot be queued. Returns true when the model was idle and the
-//       request ran right away on this thread (Batcher::EnqueueOrRunInline): its outputs are
+//       `code`) when the request cannot be queued. Returns true when the request ran right away
+//       on this thread (Batcher::EnqueueOrRunInline: small, nothing queued): its outputs are
 //       written, and a failure was thrown. Returns false when it was queued: onComplete reports
 //       it later: onComplete(slots, failures, owned): slots is a Uint32Array of finished slots,
 //       failures undefined or an array of [slot, code, message], owned undefined or an array of
@@ -294,9 +294,7 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
   // A request this thread is done with: kept for its next Infer, or back to the pool.
   void KeepSpare(batch::Request* r) {
     if (spare_ == nullptr) {
-      r->sink.reset();
-      r->status = Status::Ok();
-      r->timeout_us = 0;
+      batch::ResetForReuse(r);
       spare_ = r;
     } else {
       batcher_->ReleaseRequest(r);

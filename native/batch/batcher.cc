@@ -63,13 +63,20 @@ Batcher::Batcher(std::string name, std::vector<TensorSpec> inputs, std::vector<T
       if (d < 0) dynamic_shapes_ = true;
 }
 
-Status Batcher::InitContext(ExecContext& c, int index) {
+Status Batcher::InitContext(ExecContext& c, int index, bool for_instance) {
   ASSIGN_OR_RETURN(c.runner, factory_(index));
   if (!c.runner) return Status::Internal("runner factory returned nothing for model \"" + name_ + "\"");
-  const int64_t rows = std::max<int64_t>(1, config_.max_batch_size);
-  c.batch.reserve(static_cast<size_t>(rows));
   c.input_views.resize(inputs_.size());
   c.input_buffers.resize(inputs_.size());
+  c.output.specs_ = &outputs_;
+  c.output.batching_ = batching_;
+  c.output.slots_.resize(outputs_.size());
+  if (!for_instance) {  // one request per run: its own memory in and out (output slots grow if ever needed)
+    c.batch.reserve(1);
+    return Status::Ok();
+  }
+  const int64_t rows = std::max<int64_t>(1, config_.max_batch_size);
+  c.batch.reserve(static_cast<size_t>(rows));
   // Preallocate the batch buffers for max_batch_size rows where the row size is known.
   for (size_t k = 0; k < inputs_.size(); ++k) {
     int64_t row = 1;
@@ -77,9 +84,6 @@ Status Batcher::InitContext(ExecContext& c, int index) {
     for (int64_t d : inputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
     if (known && batching_) c.input_buffers[k].resize(static_cast<size_t>(rows * row) * DTypeSize(inputs_[k].dtype));
   }
-  c.output.specs_ = &outputs_;
-  c.output.batching_ = batching_;
-  c.output.slots_.resize(outputs_.size());
   for (size_t k = 0; k < outputs_.size(); ++k) {
     int64_t row = 1;
     bool known = true;
@@ -106,7 +110,7 @@ StatusOr<std::shared_ptr<Batcher>> Batcher::Create(std::string name, std::vector
   const int64_t rows = std::max<int64_t>(1, b->config_.max_batch_size);
   for (int i = 0; i < b->config_.instance_count; ++i) {
     auto inst = std::make_unique<Instance>();
-    RETURN_IF_ERROR(b->InitContext(*inst, i));
+    RETURN_IF_ERROR(b->InitContext(*inst, i, /*for_instance=*/true));
     inst->batch_sinks.reserve(static_cast<size_t>(rows));
     inst->expired.reserve(16);
     b->instances_.push_back(std::move(inst));
@@ -161,10 +165,14 @@ Request* Batcher::AcquireRequest() {
   return r;
 }
 
-void Batcher::ReleaseRequest(Request* r) {
+void ResetForReuse(Request* r) {
   r->sink.reset();
   r->status = Status::Ok();
   r->timeout_us = 0;
+}
+
+void Batcher::ReleaseRequest(Request* r) {
+  ResetForReuse(r);
   std::lock_guard<std::mutex> lock(pool_mu_);
   pool_free_.push_back(r);
 }
@@ -224,48 +232,70 @@ StatusOr<bool> Batcher::Submit(Request* r, bool allow_inline) {
   RETURN_IF_ERROR(Prepare(r, now));
   bool sizes_known = true;
   for (const OutputDest& d : r->outputs) sizes_known = sizes_known && d.data != nullptr;
+  const bool may_inline = allow_inline && r->rows <= config_.inline_max_rows && sizes_known;
+  const bool dynamic = config_.dynamic_batching && batching_;
   ExecContext* ctx = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<ExecContext> fresh;  // a new inline context, made without holding mu_
+  bool made_fresh = false;
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return Status::Unavailable("model \"" + name_ + "\" is unloading and accepts no new requests");
-    const bool dynamic = config_.dynamic_batching && batching_;
     // With dynamic batching, a batch running on an instance thread holds small requests back so
     // they batch up (rule 6); other callers' inline runs do not.
     const bool instance_busy = executing_ > inline_runs_;
-    if (allow_inline && r->rows <= config_.inline_max_rows && sizes_known && QueuedLocked() == 0 &&
-        (!dynamic || !instance_busy)) {
-      if (inline_free_.empty()) {
-        auto c = std::make_unique<ExecContext>();
-        RETURN_IF_ERROR(InitContext(*c, static_cast<int>(inline_all_.size())));
-        inline_all_.push_back(std::move(c));
-        inline_free_.push_back(inline_all_.back().get());
+    const bool run_inline = may_inline && QueuedLocked() == 0 && (!dynamic || !instance_busy);
+    if (run_inline && (fresh || !inline_free_.empty())) {
+      if (fresh) {
+        inline_all_.push_back(std::move(fresh));
+        ctx = inline_all_.back().get();
+      } else {
+        ctx = inline_free_.back();
+        inline_free_.pop_back();
       }
-      ctx = inline_free_.back();
-      inline_free_.pop_back();
       ctx->batch.push_back(r);
       ++executing_;
       ++inline_runs_;
-    } else {
-      RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
-      PushLocked(r);
+      break;
     }
-  }
-  if (ctx == nullptr) {
+    if (run_inline && !made_fresh) {
+      // Every context is in use (another thread runs inline): make one more, then decide again.
+      const int index = config_.instance_count + static_cast<int>(inline_all_.size());
+      lock.unlock();
+      made_fresh = true;
+      auto c = std::make_unique<ExecContext>();
+      if (InitContext(*c, index, /*for_instance=*/false).ok()) fresh = std::move(c);
+      continue;  // a factory failure leaves fresh empty: the request is queued below
+    }
+    if (fresh) {  // made, then not needed after all: it joins the pool
+      inline_all_.push_back(std::move(fresh));
+      inline_free_.push_back(inline_all_.back().get());
+    }
+    RETURN_IF_ERROR(Admit(QueuedLocked(), config_, name_));
+    PushLocked(r);
+    lock.unlock();
     wake_.notify_one();  // after unlocking, so the woken instance does not block on mu_ at once
     return false;
   }
+  // Gives the context back and ends the run's count even if the runner breaks its contract and
+  // throws; requests that arrived meanwhile may have waited for this run (rule 6), so the
+  // instance threads decide again.
+  struct GiveBack {
+    Batcher* b;
+    ExecContext* c;
+    ~GiveBack() {
+      c->batch.clear();
+      bool queued;
+      {
+        std::lock_guard<std::mutex> lock(b->mu_);
+        b->inline_free_.push_back(c);
+        --b->executing_;
+        --b->inline_runs_;
+        queued = b->QueuedLocked() > 0;
+      }
+      if (queued) b->wake_.notify_all();
+    }
+  } give_back{this, ctx};
   RunBatch(*ctx, r->rows, /*complete=*/false, now);
-  bool queued;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    inline_free_.push_back(ctx);
-    --executing_;
-    --inline_runs_;
-    queued = QueuedLocked() > 0;
-  }
-  // Requests that arrived meanwhile may have waited for this run (rule 6): the instance threads
-  // decide again.
-  if (queued) wake_.notify_all();
   return true;
 }
 
@@ -319,13 +349,11 @@ void Batcher::InstanceLoop(Instance& inst) {
     }
     PopFrontLocked(a.requests, inst.batch);
     for (Request* r : inst.batch) inst.batch_sinks.push_back(r->sink.get());
-    inst.running = true;
     ++executing_;
     lock.unlock();
     RunBatch(inst, a.rows);
     lock.lock();
     --executing_;
-    inst.running = false;
     inst.batch_sinks.clear();
     batch_done_.notify_all();
   }

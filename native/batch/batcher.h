@@ -48,6 +48,11 @@ struct OutputDest {
   Shape shape;
 };
 
+struct Request;
+// Clears what one use of a pooled request leaves behind (sink, status, timeout); every other
+// field is written afresh by the next caller and by Prepare.
+void ResetForReuse(Request* r);
+
 struct Request {
   // Filled by the caller before Enqueue:
   uint64_t slot = 0;                       // the caller's id for this request
@@ -88,7 +93,9 @@ class Batcher {
   static StatusOr<std::shared_ptr<Batcher>> Create(std::string name, std::vector<TensorSpec> inputs,
                                                    std::vector<TensorSpec> outputs, BatchConfig config,
                                                    const RunnerFactory& factory);
-  ~Batcher();  // Stop() and join the instance threads
+  // Stop() and join the instance threads. Every caller of EnqueueOrRunInline must hold a
+  // shared_ptr to the batcher for the duration of the call (an inline run uses its pool).
+  ~Batcher();
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
@@ -147,13 +154,13 @@ class Batcher {
     std::thread thread;
     std::vector<const CompletionSink*> batch_sinks;  // guarded by mu_: their sinks (CancelFor)
     std::vector<Request*> expired;  // requests whose queue timeout ran out
-    bool running = false;  // guarded by mu_: its own thread is running a batch
   };
 
   Batcher(std::string name, std::vector<TensorSpec> inputs, std::vector<TensorSpec> outputs,
           BatchConfig config, RunnerFactory factory);
-  // A context with its runner and buffers sized for max_batch_size rows.
-  Status InitContext(ExecContext& c, int index);
+  // A context with its runner; an instance's batch buffers are sized for max_batch_size rows
+  // up front, an inline context's are not (it only ever runs one request, on its own memory).
+  Status InitContext(ExecContext& c, int index, bool for_instance);
   Status ValidateRequest(Request* r) const;
   void InstanceLoop(Instance& inst);
   // Runs c.batch; `complete`: hand each request to its sink (false for inline runs).
@@ -211,7 +218,9 @@ class Batcher {
   std::condition_variable batch_done_;  // a batch finished (CancelFor waits on it)
 
   std::vector<std::unique_ptr<Instance>> instances_;
-  const RunnerFactory factory_;  // makes the inline contexts' runners, on demand
+  // Makes the inline contexts' runners, on demand, on the thread of the request that needs one
+  // (indices from instance_count up, after the instances').
+  const RunnerFactory factory_;
   // Guarded by mu_: every inline context made so far (as many as callers ever ran inline at
   // once), and those not in use.
   std::vector<std::unique_ptr<ExecContext>> inline_all_;

@@ -91,15 +91,17 @@ class BatchOutput {
   BatchOutputSink* sink_;
 };
 
-// A backend's compute for one model instance. Run is called by that instance's thread only,
-// never concurrently with itself; distinct instances run in parallel. It must not throw.
+// A backend's compute for one model instance, or for one inline context (Batcher): Run is never
+// called concurrently with itself; distinct runners run in parallel. It must not throw.
 class BatchRunner {
  public:
   virtual ~BatchRunner() = default;
   virtual Status Run(const BatchInput& input, BatchOutput& output) = 0;
 };
 
-// Makes the runner for instance `index` (0 .. instance_count-1) when the model is created.
+// Makes a runner: for instance `index` (0 .. instance_count-1) when the model is created, and,
+// for models that run small requests inline, one per inline context (index instance_count and
+// up) later, from whichever thread first needs it; so it must only capture what stays valid.
 using RunnerFactory = std::function<StatusOr<std::unique_ptr<BatchRunner>>(int index)>;
 
 }  // namespace larch::batch

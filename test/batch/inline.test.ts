@@ -64,14 +64,16 @@ test('while a batch runs on the instance thread, small requests queue and batch 
 });
 
 test('without dynamic batching, a small request runs inline whenever nothing is queued, even beside a running batch', async () => {
-  const model = echoModel({ maxBatchSize: 8, dynamicBatching: false, instanceCount: 1, inlineMaxRows: 1 });
+  // request(2) starts with 200: its run passes the closed gate, the instance thread's does not.
+  const model = echoModel({ maxBatchSize: 8, dynamicBatching: false, instanceCount: 1, inlineMaxRows: 1 }, { passValue: 200 });
   closeGate();
   const start = runsEntered();
   const busy = model.infer(request(1, 2));     // the instance thread, held at the gate
   await untilEntered(start, 1);
-  openGate();
-  const lone = model.infer(request(2));        // nothing queued: may run here at once
+  const lone = model.infer(request(2));        // nothing queued: runs here at once
+  assert.equal(model.inFlight, 1, 'only the held batch is in flight: the small request ran inline beside it');
   assertEcho(await lone, request(2));
+  openGate();
   assertEcho(await busy, request(1, 2));
   await model.unload();
 });
