@@ -154,61 +154,44 @@ async function main(): Promise<void> {
         children.push(f.child);
         floors.push([kind === 'uws' ? 'floor uWS' : 'floor node:http', f.ports[0]!, f.child]);
       }
+      const record = (row: Row) => { rows.push(row); console.log(fmtRow(row)); };
+      // A floor server's row, and larch's rows of one model, at a concurrency; `clients`: how the
+      // load generator is scheduled (only rows off the default say so).
+      const floorRow = (target: string, port: number, child: ChildProcess, concurrency: number, clients = clientScheduling) => {
+        const b = bodiesFor('forest_batched');
+        record({ target, transport: 'http-json', batching: '-', batch, concurrency, ...(clients === clientScheduling ? {} : { clients }),
+          ...measured(child, () => wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp, clients)) });
+      };
+      const larchRows = (model: string, concurrency: number, clients = clientScheduling) => {
+        const b = bodiesFor(model);
+        const batching = model === 'forest_batched' ? 'on' : 'off';
+        const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
+        const tag = clients === clientScheduling ? {} : { clients };
+        if (transports.has('json')) {
+          record({ target: 'larch', transport: 'http-json', batching, batch, concurrency, ...tag, ...measured(larch.child, () => wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp, clients)) });
+        }
+        if (transports.has('binary')) {
+          record({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, ...tag, ...measured(larch.child, () => wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp, clients)) });
+        }
+        if (transports.has('grpc') && clients === clientScheduling) {
+          record({ target: 'larch', transport: 'grpc', batching, batch, concurrency, result: h2loadGrpc(`http://127.0.0.1:${grpcPort}/inference.GRPCInferenceService/ModelInfer`, b.grpcFrame, concurrency, seconds, tmp) });
+        }
+      };
+      const [, uwsPort, uwsChild] = floors[0]!;
       for (const concurrency of concurrencies) {
-        for (const [target, port, child] of floors) {
-          const b = bodiesFor('forest_batched');
-          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency, ...measured(child, () => wrk(`http://127.0.0.1:${port}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
-          console.log(fmtRow(rows.at(-1)!));
-        }
-        for (const model of ['forest_batched', 'forest_direct']) {
-          const b = bodiesFor(model);
-          const batching = model === 'forest_batched' ? 'on' : 'off';
-          const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
-          if (transports.has('json')) {
-            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency, ...measured(larch.child, () => wrk(url, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
-            console.log(fmtRow(rows.at(-1)!));
-          }
-          if (transports.has('binary')) {
-            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency, ...measured(larch.child, () => wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, concurrency, seconds, tmp)) });
-            console.log(fmtRow(rows.at(-1)!));
-          }
-          if (transports.has('grpc')) {
-            rows.push({ target: 'larch', transport: 'grpc', batching, batch, concurrency, result: h2loadGrpc(`http://127.0.0.1:${grpcPort}/inference.GRPCInferenceService/ModelInfer`, b.grpcFrame, concurrency, seconds, tmp) });
-            console.log(fmtRow(rows.at(-1)!));
-          }
-        }
+        for (const [target, port, child] of floors) floorRow(target, port, child, concurrency);
+        for (const model of ['forest_batched', 'forest_direct']) larchRows(model, concurrency);
         // The uWS floor once more after larch's rows: the ratios use the mean of the two
         // readings, so a machine whose speed drifts during the run (a shared VM) moves the floor
         // and larch alike.
-        const [, uwsPort, uwsChild] = floors[0]!;
-        const b = bodiesFor('forest_batched');
-        rows.push({ target: kFloorAfter, transport: 'http-json', batching: '-', batch, concurrency, ...measured(uwsChild, () => wrk(`http://127.0.0.1:${uwsPort}/`, b.json, { 'Content-Type': 'application/json' }, concurrency, seconds, tmp)) });
-        console.log(fmtRow(rows.at(-1)!));
+        floorRow(kFloorAfter, uwsPort, uwsChild, concurrency);
       }
       if (batch === 1 && concurrencies.includes(64) && clientScheduling === 'batch' && (transports.has('json') || transports.has('binary'))) {
         // The throughput target's rows once more with the clients as ordinary tasks, whose
         // wake-ups preempt the server: the same comparison under the other scheduling.
-        const [, uwsPort, uwsChild] = floors[0]!;
-        const floorRow = (target: string) => {
-          const b = bodiesFor('forest_batched');
-          rows.push({ target, transport: 'http-json', batching: '-', batch, concurrency: 64, clients: 'normal', ...measured(uwsChild, () => wrk(`http://127.0.0.1:${uwsPort}/`, b.json, { 'Content-Type': 'application/json' }, 64, seconds, tmp, 'normal')) });
-          console.log(fmtRow(rows.at(-1)!));
-        };
-        floorRow('floor uWS');
-        for (const model of ['forest_batched', 'forest_direct']) {
-          const b = bodiesFor(model);
-          const batching = model === 'forest_batched' ? 'on' : 'off';
-          const url = `http://127.0.0.1:${httpPort}/v2/models/${model}/infer`;
-          if (transports.has('json')) {
-            rows.push({ target: 'larch', transport: 'http-json', batching, batch, concurrency: 64, clients: 'normal', ...measured(larch.child, () => wrk(url, b.json, { 'Content-Type': 'application/json' }, 64, seconds, tmp, 'normal')) });
-            console.log(fmtRow(rows.at(-1)!));
-          }
-          if (transports.has('binary')) {
-            rows.push({ target: 'larch', transport: 'http-binary', batching, batch, concurrency: 64, clients: 'normal', ...measured(larch.child, () => wrk(url, b.binary, { 'Inference-Header-Content-Length': String(b.binaryHeaderLength) }, 64, seconds, tmp, 'normal')) });
-            console.log(fmtRow(rows.at(-1)!));
-          }
-        }
-        floorRow(kFloorAfter);
+        floorRow('floor uWS', uwsPort, uwsChild, 64, 'normal');
+        for (const model of ['forest_batched', 'forest_direct']) larchRows(model, 64, 'normal');
+        floorRow(kFloorAfter, uwsPort, uwsChild, 64, 'normal');
       }
       for (const c of children.splice(1)) await stop(c);
     }

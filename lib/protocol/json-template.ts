@@ -214,42 +214,36 @@ class Scan {
 
   /** `{ "key": value, ... }`; `member(key)` starts at the value and must consume it. */
   object(member: (key: string) => boolean): boolean {
-    this.ws();
-    if (this.b[this.pos] !== 0x7b) return false;
-    this.pos++;
-    this.ws();
-    if (this.b[this.pos] === 0x7d) { this.pos++; return true; }
-    for (;;) {
-      this.ws();
+    return this.list(0x7b, 0x7d, () => {
       const key = this.string();
       if (key === undefined) return false;
       this.ws();
       if (this.b[this.pos] !== 0x3a) return false;
       this.pos++;
       this.ws();
-      if (!member(key)) return false;
-      this.ws();
-      const c = this.b[this.pos];
-      this.pos++;
-      if (c === 0x7d) return true;
-      if (c !== 0x2c) return false;
-    }
+      return member(key);
+    });
   }
 
   /** `[ element, ... ]`; `element()` must consume one element. */
   array(element: () => boolean): boolean {
+    return this.list(0x5b, 0x5d, element);
+  }
+
+  /** `open item, item, ... close` (either may be empty); `item()` starts after whitespace. */
+  list(open: number, close: number, item: () => boolean): boolean {
     this.ws();
-    if (this.b[this.pos] !== 0x5b) return false;
+    if (this.b[this.pos] !== open) return false;
     this.pos++;
     this.ws();
-    if (this.b[this.pos] === 0x5d) { this.pos++; return true; }
+    if (this.b[this.pos] === close) { this.pos++; return true; }
     for (;;) {
       this.ws();
-      if (!element()) return false;
+      if (!item()) return false;
       this.ws();
       const c = this.b[this.pos];
       this.pos++;
-      if (c === 0x5d) return true;
+      if (c === close) return true;
       if (c !== 0x2c) return false;
     }
   }

@@ -25,6 +25,16 @@ uint64_t RowShapeKey(const std::vector<TensorView>& inputs) {
   return h;
 }
 
+// The bytes of one row of `spec`, or -1 when a dim is variable (-1).
+int64_t KnownRowBytes(const TensorSpec& spec) {
+  int64_t row = static_cast<int64_t>(DTypeSize(spec.dtype));
+  for (int64_t d : spec.dims) {
+    if (d < 0) return -1;
+    row *= d;
+  }
+  return row;
+}
+
 }  // namespace
 
 StatusOr<std::byte*> BatchOutputSink::Allocate(size_t index, const Shape& shape) {
@@ -77,18 +87,15 @@ Status Batcher::InitContext(ExecContext& c, int index, bool for_instance) {
   }
   const int64_t rows = std::max<int64_t>(1, config_.max_batch_size);
   c.batch.reserve(static_cast<size_t>(rows));
+  if (!batching_) return Status::Ok();
   // Preallocate the batch buffers for max_batch_size rows where the row size is known.
   for (size_t k = 0; k < inputs_.size(); ++k) {
-    int64_t row = 1;
-    bool known = true;
-    for (int64_t d : inputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
-    if (known && batching_) c.input_buffers[k].resize(static_cast<size_t>(rows * row) * DTypeSize(inputs_[k].dtype));
+    const int64_t row = KnownRowBytes(inputs_[k]);
+    if (row >= 0) c.input_buffers[k].resize(static_cast<size_t>(rows * row));
   }
   for (size_t k = 0; k < outputs_.size(); ++k) {
-    int64_t row = 1;
-    bool known = true;
-    for (int64_t d : outputs_[k].dims) known = known && d >= 0, row *= d < 0 ? 1 : d;
-    if (known && batching_) c.output.slots_[k].buffer.resize(static_cast<size_t>(rows * row) * DTypeSize(outputs_[k].dtype));
+    const int64_t row = KnownRowBytes(outputs_[k]);
+    if (row >= 0) c.output.slots_[k].buffer.resize(static_cast<size_t>(rows * row));
   }
   return Status::Ok();
 }
