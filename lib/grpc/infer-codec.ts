@@ -5,6 +5,7 @@
 import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { allocate, bytesOf, decodeBytesElements, elementCount, elementSize, viewOrCopy, writeBytesElements, type NumericData } from '../protocol/datatypes.js';
 import { invalidArgument } from '../protocol/errors.js';
+import { requestedClassCount } from '../protocol/classification.js';
 import type { InferRequest, InferResult, ParameterValue, Parameters, RequestedOutput } from '../protocol/infer-request.js';
 import { validateInputHeaders } from '../protocol/validate.js';
 import { Reader, Writer } from './wire.js';
@@ -100,11 +101,8 @@ function readOutput(r: Reader, start: number, end: number): RequestedOutput {
     else sub.skip(w);
   }
   const out: RequestedOutput = { name };
-  const k = params.class_count;
-  if (k !== undefined) {
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw invalidArgument(`output '${name}' parameter "class_count" must be a non-negative integer`);
-    out.classCount = k;
-  }
+  const k = requestedClassCount(params, name);
+  if (k !== undefined) out.classCount = k;
   return out;
 }
 

@@ -1,9 +1,25 @@
-// Triton's classification extension: an output requested with class_count = k is replaced by a
-// BYTES tensor holding, per batch row, the k largest values as "value:index" strings (value
+// Triton's classification extension: an output requested with classification = k (the output
+// parameter's name on the wire, as tritonclient's InferRequestedOutput(class_count=k) sends it) is
+// replaced by a BYTES tensor holding, per batch row, the k largest values as "value:index" strings (value
 // printed like C's %f, six decimals), largest first; ties keep the lower index first.
 import type { Tensor } from '../backends/types.js';
 import { fromHalfBits } from './datatypes.js';
 import { invalidArgument } from './errors.js';
+import type { Parameters } from './infer-request.js';
+
+/**
+ * The class count an output's parameters ask for, or undefined. Triton's key is "classification"
+ * (HTTP and gRPC alike); "class_count", the name of tritonclient's argument, is accepted too.
+ */
+export function requestedClassCount(params: Parameters, output: string): number | undefined {
+  const key = params.classification !== undefined ? 'classification' : 'class_count';
+  const k = params[key];
+  if (k === undefined) return undefined;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) {
+    throw invalidArgument(`output '${output}' parameter "${key}" must be a non-negative integer, got ${JSON.stringify(k)}`);
+  }
+  return k;
+}
 
 function formatScore(v: number): string {
   if (Number.isNaN(v)) return 'nan';

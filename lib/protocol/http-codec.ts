@@ -8,6 +8,7 @@
 import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopyAt, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
+import { requestedClassCount } from './classification.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
@@ -57,11 +58,8 @@ function parseOutputs(v: unknown): RequestedOutput[] | undefined {
       if (typeof params.binary_data !== 'boolean') throw invalidArgument(`output '${o.name}' parameter "binary_data" must be a boolean`);
       out.binary = params.binary_data;
     }
-    if (params.class_count !== undefined) {
-      const k = params.class_count;
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw invalidArgument(`output '${o.name}' parameter "class_count" must be a non-negative integer, got ${JSON.stringify(k)}`);
-      out.classCount = k;
-    }
+    const k = requestedClassCount(params, o.name);
+    if (k !== undefined) out.classCount = k;
     return out;
   });
 }

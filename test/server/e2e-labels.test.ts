@@ -56,12 +56,12 @@ function expectedTop2(r: number): string[] {
 }
 
 describe('label_filename', () => {
-  it('class_count answers carry the labels over HTTP JSON, on every HTTP thread', async () => {
+  it('classification answers carry the labels over HTTP JSON, on every HTTP thread', async () => {
     const x = Array.from(rowSlice(multi.inputs[0]!, 0, 2) as ArrayLike<number>, Number);
     // Missing values as the bare NaN token, as tritonclient sends them.
     const body = JSON.stringify({
       inputs: [{ name: 'input__0', datatype: 'FP32', shape: [2, multi.inputs[0]!.perRow], data: x.map((v) => (Number.isNaN(v) ? 'NaN-TOKEN' : v)) }],
-      outputs: [{ name: 'output__0', parameters: { class_count: 2 } }],
+      outputs: [{ name: 'output__0', parameters: { classification: 2 } }],
     }).replaceAll('"NaN-TOKEN"', 'NaN');
     // Several requests: new connections land on both HTTP threads.
     for (let i = 0; i < 6; i++) {
@@ -74,12 +74,12 @@ describe('label_filename', () => {
     }
   });
 
-  it('class_count answers carry the labels over gRPC', async () => {
+  it('classification answers carry the labels over gRPC', async () => {
     const x = rowSlice(multi.inputs[0]!, 0, 1) as Float32Array;
     const res = await grpc.call('ModelInfer', {
       model_name: multi.model,
       inputs: [{ name: 'input__0', datatype: 'FP32', shape: [1, multi.inputs[0]!.perRow] }],
-      outputs: [{ name: 'output__0', parameters: { class_count: { int64_param: 2 } } }],
+      outputs: [{ name: 'output__0', parameters: { classification: { int64_param: 2 } } }],
       raw_input_contents: [Buffer.from(Float32Array.from(x).buffer)],
     }) as { outputs: Array<{ datatype: string; shape: Array<number | string> }>; raw_output_contents: Uint8Array[] };
     assert.equal(res.outputs[0]!.datatype, 'BYTES');

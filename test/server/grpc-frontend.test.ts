@@ -82,10 +82,10 @@ describe('gRPC', () => {
     assert.equal(b.toString('utf8', 9, 12), 'xyz');
   });
 
-  it('class_count over gRPC', async () => {
+  it('the classification parameter over gRPC (what tritonclient.grpc sends for class_count)', async () => {
     const res = await client.call('ModelInfer', {
       model_name: 'rowsum', inputs: [{ name: 'input__0', datatype: 'FP32', shape: [1, 4] }],
-      outputs: [{ name: 'output__1', parameters: { class_count: { int64_param: 1 } } }],
+      outputs: [{ name: 'output__1', parameters: { classification: { int64_param: 1 } } }],
       raw_input_contents: [f32([1, 9, 3, 4])],
     });
     assert.equal(res.outputs[0].datatype, 'BYTES');

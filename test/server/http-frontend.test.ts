@@ -103,12 +103,20 @@ describe('inference', () => {
     assert.equal(r.body.length, hl + 4 + 16);
     assert.equal(r.headers.get('content-type'), 'application/octet-stream');
   });
-  it('class_count returns "score:index" strings', async () => {
+  it('the classification parameter (as tritonclient sends class_count) returns "score:index" strings', async () => {
     const r = await postJson('/v2/models/rowsum/infer', {
       inputs: [{ name: 'input__0', datatype: 'FP32', shape: [1, 4], data: [1, 5, 3, 4] }],
-      outputs: [{ name: 'output__1', parameters: { class_count: 2 } }],
+      outputs: [{ name: 'output__1', parameters: { classification: 2 } }],
     });
     assert.deepEqual(r.json.outputs, [{ name: 'output__1', datatype: 'BYTES', shape: [1, 2], data: ['10.000000:1', '8.000000:3'] }]);
+  });
+  it('class_count is accepted as another name of the classification parameter; bad counts are refused', async () => {
+    const inputs = [{ name: 'input__0', datatype: 'FP32', shape: [1, 4], data: [1, 5, 3, 4] }];
+    const r = await postJson('/v2/models/rowsum/infer', { inputs, outputs: [{ name: 'output__1', parameters: { class_count: 1 } }] });
+    assert.deepEqual(r.json.outputs, [{ name: 'output__1', datatype: 'BYTES', shape: [1, 1], data: ['10.000000:1'] }]);
+    const bad = await postJson('/v2/models/rowsum/infer', { inputs, outputs: [{ name: 'output__1', parameters: { classification: 'two' } }] });
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.json.error), /"classification" must be a non-negative integer/);
   });
   it('gzip and deflate request bodies', async () => {
     const doc = JSON.stringify({ inputs: [{ name: 'input__0', datatype: 'FP32', shape: [1, 4], data: [1, 1, 1, 1] }] });
