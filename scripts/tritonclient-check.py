@@ -10,8 +10,8 @@ tritonclient is installed (`pip install 'tritonclient[all]'`, or its sources on 
 It builds a Triton model repository from test/fixtures (FIL models in every format and
 output mode, and ONNX models), starts `larch serve` on free ports in explicit model-control mode
 with every model loaded, and drives every client call a Triton user makes: health, metadata,
-configs, inference (JSON and binary tensors, classification, compression, async, streaming),
-statistics, repository control and errors. Predictions are compared with the fixtures'
+configs, inference (JSON and binary tensors, classification, compression, async, streaming,
+system shared memory), statistics, repository control and errors. Predictions are compared with the fixtures'
 reference outputs (produced by XGBoost, LightGBM, Treelite, scikit-learn and ONNX Runtime).
 """
 import argparse
@@ -129,7 +129,7 @@ def start_server(repository):
     command = ['node', os.path.join(ROOT, 'bin', 'larch.js'), 'serve', '--model-repository', repository,
                '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0', '--http-address', '127.0.0.1',
                '--grpc-address', '127.0.0.1', '--metrics-address', '127.0.0.1',
-               '--model-control-mode', 'explicit', '--load-model', '*']
+               '--model-control-mode', 'explicit', '--load-model', '*', '--allow-client-shm=true']
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ports, lines = {}, []
     deadline = time.time() + 120
@@ -537,6 +537,78 @@ def aio_checks(checks, http_url, grpc_url, served):
     checks.run('grpc.aio: health, metadata, config, concurrent infer on every model, statistics', lambda: asyncio.run(grpc()))
 
 
+def shm_checks(checks, http_url, grpc_url, served):
+    """Triton's system shared-memory extension with tritonclient.utils.shared_memory, over both
+    protocols: inputs read from and outputs written to regions, mixed with ordinary tensors."""
+    import tritonclient.utils.shared_memory as shm
+    print('system shared memory (tritonclient.utils.shared_memory)')
+    model = 'onnx_two_inputs_two_outputs'   # inputs x (FP32) and k (INT64), outputs y and z
+    inputs, expected, tolerance, _ = served[model]
+    rows = slice(0, 4)
+    x, k = inputs['x'][rows], inputs['k'][rows]
+    y, z = expected['y'][rows], expected['z'][rows]
+
+    def run(module, client, tag):
+        in_handle = shm.create_shared_memory_region(f'{tag}_in', f'/larch_check_{tag}_in', x.nbytes + 64)
+        out_handle = shm.create_shared_memory_region(f'{tag}_out', f'/larch_check_{tag}_out', y.nbytes + z.nbytes + 64)
+        try:
+            shm.set_shared_memory_region(in_handle, [x], offset=64)
+            client.unregister_system_shared_memory()
+            client.register_system_shared_memory(f'{tag}_in', f'/larch_check_{tag}_in', x.nbytes + 64)
+            client.register_system_shared_memory(f'{tag}_out', f'/larch_check_{tag}_out', y.nbytes + z.nbytes + 64)
+            status = client.get_system_shared_memory_status()
+            names = {r['name'] for r in status} if isinstance(status, list) else set(status.regions)
+            assert {f'{tag}_in', f'{tag}_out'} <= names, status
+            # x from shared memory, k inline; y to shared memory (at an offset), z inline.
+            tx = module.InferInput('x', list(x.shape), 'FP32')
+            tx.set_shared_memory(f'{tag}_in', x.nbytes, offset=64)
+            tk = module.InferInput('k', list(k.shape), 'INT64')
+            tk.set_data_from_numpy(k)
+            oy = module.InferRequestedOutput('y')
+            oy.set_shared_memory(f'{tag}_out', y.nbytes, offset=z.nbytes)
+            oz = module.InferRequestedOutput('z')
+            result = client.infer(model, [tx, tk], outputs=[oy, oz])
+            close(result.as_numpy('z'), z, tolerance, f'{tag} z (inline, after a shared-memory output)')
+            out = result.get_output('y')
+            shape = list(out['shape'] if isinstance(out, dict) else out.shape)
+            got = shm.get_contents_as_numpy(out_handle, np.float32, shape, offset=z.nbytes)
+            close(got, y, tolerance, f'{tag} y (from shared memory)')
+            # A region too small for the output is refused, and the server keeps serving.
+            small = module.InferRequestedOutput('y')
+            small.set_shared_memory(f'{tag}_out', 4)
+            try:
+                client.infer(model, [tx, tk], outputs=[small])
+                raise AssertionError('an output larger than its region was accepted')
+            except InferenceServerException as error:
+                assert 'shared_memory_byte_size' in str(error) or 'region' in str(error), error
+            client.unregister_system_shared_memory(f'{tag}_in')
+            try:
+                client.infer(model, [tx, tk], outputs=[oz])
+                raise AssertionError('an unregistered region was accepted')
+            except InferenceServerException as error:
+                assert f'{tag}_in' in str(error), error
+            client.unregister_system_shared_memory()
+            status = client.get_system_shared_memory_status()
+            assert (len(status) if isinstance(status, list) else len(status.regions)) == 0, status
+        finally:
+            shm.destroy_shared_memory_region(in_handle)
+            shm.destroy_shared_memory_region(out_handle)
+
+    http = httpclient.InferenceServerClient(http_url)
+    checks.run('http: system shared memory register / status / infer (mixed inputs and outputs) / unregister', lambda: run(httpclient, http, 'h'))
+    grpc = grpcclient.InferenceServerClient(grpc_url)
+    checks.run('grpc: system shared memory register / status / infer (mixed inputs and outputs) / unregister', lambda: run(grpcclient, grpc, 'g'))
+
+    def cuda():
+        for client in (http, grpc):
+            try:
+                client.register_cuda_shared_memory('gpu', b'\0' * 64, 0, 64)
+                raise AssertionError('CUDA shared memory was accepted')
+            except InferenceServerException as error:
+                assert 'CUDA' in str(error), error
+    checks.run('http and grpc: CUDA shared memory is refused with a clear error', cuda)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--keep', action='store_true', help='keep the temporary model repository')
@@ -551,6 +623,7 @@ def main():
         http_checks(checks, f'127.0.0.1:{http_port}', served, metrics_port)
         grpc_checks(checks, f'127.0.0.1:{grpc_port}', served)
         aio_checks(checks, f'127.0.0.1:{http_port}', f'127.0.0.1:{grpc_port}', served)
+        shm_checks(checks, f'127.0.0.1:{http_port}', f'127.0.0.1:{grpc_port}', served)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)

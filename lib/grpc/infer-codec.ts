@@ -6,6 +6,7 @@ import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { allocate, bytesOf, decodeBytesElements, elementCount, elementSize, viewOrCopy, writeBytesElements, type NumericData } from '../protocol/datatypes.js';
 import { invalidArgument } from '../protocol/errors.js';
 import { requestedClassCount } from '../protocol/classification.js';
+import { noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, type SharedMemoryAccess } from '../protocol/shared-memory.js';
 import type { InferRequest, InferResult, ParameterValue, Parameters, RequestedOutput } from '../protocol/infer-request.js';
 import { validateInputHeaders } from '../protocol/validate.js';
 import { Reader, Writer } from './wire.js';
@@ -103,6 +104,8 @@ function readOutput(r: Reader, start: number, end: number): RequestedOutput {
   const out: RequestedOutput = { name };
   const k = requestedClassCount(params, name);
   if (k !== undefined) out.classCount = k;
+  const shm = sharedMemoryRefOf(params, `output '${name}'`);
+  if (shm) out.sharedMemory = shm;
   return out;
 }
 
@@ -187,19 +190,32 @@ function typedContents(buf: Buffer, dt: DataType, c: ContentsSlices, count: numb
   return out;
 }
 
-/** Turns a decoded message into an InferRequest for `model`, validating it against the model. */
-export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage): InferRequest {
+/**
+ * Turns a decoded message into an InferRequest for `model`, validating it against the model.
+ * `shm`: the registered shared-memory regions, for inputs and outputs that name one.
+ */
+export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage, shm: SharedMemoryAccess = noSharedMemoryHere): InferRequest {
   validateInputHeaders(model, msg.inputs);
-  if (msg.raw.length && msg.raw.length !== msg.inputs.length) {
-    throw invalidArgument(`raw_input_contents has ${msg.raw.length} entries but the request has ${msg.inputs.length} inputs; give one per input, in input order`);
+  // Inputs in shared memory have no raw_input_contents entry (tritonclient sends none for them):
+  // the entries belong to the other inputs, in order.
+  const refs = msg.inputs.map((m) => sharedMemoryRefOf(m.parameters, `input '${m.name}'`));
+  const inline = refs.reduce((n, r) => (r ? n : n + 1), 0);
+  if (msg.raw.length && msg.raw.length !== inline) {
+    throw invalidArgument(`raw_input_contents has ${msg.raw.length} entries but the request has ${inline} inputs not in shared memory; give one per such input, in input order`);
   }
+  let rawIndex = 0;
   const inputs: Tensor[] = msg.inputs.map((m, i) => {
     const datatype = m.datatype as DataType; // validated against the model
     const what = `input '${m.name}'`;
     const count = elementCount(m.shape, what);
+    const ref = refs[i];
+    if (ref) {
+      if (m.contents) throw invalidArgument(`${what} names a shared-memory region and also has contents; give one or the other`);
+      return { name: m.name, datatype, shape: m.shape, data: sharedMemoryInput(shm, ref, datatype, count, what) };
+    }
     if (msg.raw.length) {
       if (m.contents) throw invalidArgument(`${what} has contents while the request uses raw_input_contents`);
-      const bytes = msg.raw[i]!;
+      const bytes = msg.raw[rawIndex++]!;
       if (datatype === 'BYTES') return { name: m.name, datatype, shape: m.shape, data: decodeBytesElements(bytes, count, what) };
       const expected = count * elementSize(datatype);
       if (bytes.length !== expected) throw invalidArgument(`${what}: raw_input_contents has ${bytes.length} bytes, but shape [${m.shape.join(',')}] of ${datatype} needs ${expected}`);
@@ -215,6 +231,7 @@ export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage):
   const req: InferRequest = { parameters: msg.parameters, inputs };
   if (msg.id) req.id = msg.id;
   if (msg.outputs.length) req.outputs = msg.outputs;
+  if (msg.outputs.some((o) => o.sharedMemory)) req.sharedMemory = shm;
   return req;
 }
 
@@ -233,6 +250,8 @@ function writeParameters(w: Writer, field: number, params: Parameters): void {
     });
   }
 }
+
+const kEmpty = new Uint8Array(0);
 
 function tensorBytes(t: Tensor): number {
   if (t.datatype !== 'BYTES') return (t.data as NumericData).byteLength;
@@ -254,7 +273,10 @@ export function writeModelInferResponse(w: Writer, result: InferResult): void {
       if (tensor.shape.length) w.message(3, () => { for (const d of tensor.shape) w.varint(d); });
     });
   }
-  for (const { tensor } of result.outputs) {
+  for (const { tensor, sharedMemory } of result.outputs) {
+    // One raw_output_contents entry per output, empty for one written to shared memory (as Triton
+    // does), so clients find each output's bytes at its index.
+    if (sharedMemory) { w.bytesField(6, kEmpty); continue; }
     if (tensor.datatype !== 'BYTES') { w.bytesField(6, bytesOf(tensor.data as NumericData)); continue; }
     const size = tensorBytes(tensor);
     w.tag(6, 2);

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { toLarchError } from '../protocol/errors.js';
+import { SystemSharedMemory } from '../protocol/shared-memory.js';
 import { decodeModelInferRequest, type DecodedInferMessage } from './infer-codec.js';
 import { createHandlers } from './service.js';
 
@@ -48,6 +49,8 @@ export interface GrpcFrontEndOptions {
   /** Largest accepted message (bytes); default 64 MiB like the HTTP body limit. */
   maxMessageSize?: number;
   onInternalError?: (err: unknown, method: string) => void;
+  /** The registered system shared-memory regions (default: none, registration refused). */
+  sharedMemory?: SystemSharedMemory;
 }
 
 export class GrpcFrontEnd {
@@ -69,7 +72,7 @@ export class GrpcFrontEnd {
       onStart: () => { this.#inFlight++; },
       onFinish: () => { this.#inFlight--; },
       onInternalError: options.onInternalError,
-    }));
+    }, options.sharedMemory ?? new SystemSharedMemory(false)));
   }
 
   get port(): number { return this.#port; }

@@ -2,7 +2,8 @@
 // hand-written codec (infer-codec.ts); the other RPCs use message objects from proto-loader.
 import * as grpc from '@grpc/grpc-js';
 import type { ModelRepositoryView } from '../repository/types.js';
-import { grpcStatusOf, invalidArgument, toLarchError } from '../protocol/errors.js';
+import { grpcStatusOf, invalidArgument, notFound, toLarchError, unsupported } from '../protocol/errors.js';
+import type { SystemSharedMemory } from '../protocol/shared-memory.js';
 import { runInference } from '../protocol/infer.js';
 import { maxBatchSizeOf, modelStatsObject, tensorMetadata } from '../protocol/json-views.js';
 import { parseLoadParameters } from '../protocol/repository-requests.js';
@@ -47,11 +48,11 @@ function configMessage(config: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks): grpc.UntypedServiceImplementation {
+export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, shm: SystemSharedMemory): grpc.UntypedServiceImplementation {
   const inferOne = async (msg: DecodedInferMessage | Error) => {
     if (msg instanceof Error) throw msg;
     const model = repo.getModel(msg.modelName, opt(msg.modelVersion));
-    return runInference(model, toInferRequest(model, msg), true);
+    return runInference(model, toInferRequest(model, msg, shm), true);
   };
 
   return {
@@ -83,6 +84,26 @@ export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks): 
       await repo.unload(r.model_name, { unloadDependents: ud?.bool_param === true });
       return {};
     }),
+    SystemSharedMemoryStatus: unary('SystemSharedMemoryStatus', hooks, (r) => ({
+      regions: Object.fromEntries(shm.status(opt(r.name)).map((s) => [s.name, s])),
+    })),
+    SystemSharedMemoryRegister: unary('SystemSharedMemoryRegister', hooks, (r) => {
+      shm.register(r.name, r.key, Number(r.offset), Number(r.byte_size));
+      return {};
+    }),
+    SystemSharedMemoryUnregister: unary('SystemSharedMemoryUnregister', hooks, (r) => {
+      shm.unregister(opt(r.name));
+      return {};
+    }),
+    // larch runs on the CPU: no CUDA region can be registered, so none exists.
+    CudaSharedMemoryStatus: unary('CudaSharedMemoryStatus', hooks, (r) => {
+      if (opt(r.name)) throw notFound(`no CUDA shared-memory region '${r.name}' is registered (larch serves on the CPU)`);
+      return { regions: {} };
+    }),
+    CudaSharedMemoryRegister: unary('CudaSharedMemoryRegister', hooks, () => {
+      throw unsupported('CUDA shared memory is not supported: larch runs models on the CPU; use system shared memory (--allow-client-shm=true)');
+    }),
+    CudaSharedMemoryUnregister: unary('CudaSharedMemoryUnregister', hooks, () => ({})),
     ModelInfer: ((call: grpc.ServerUnaryCall<DecodedInferMessage | Error, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       hooks.onStart();
       inferOne(call.request)

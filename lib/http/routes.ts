@@ -3,7 +3,8 @@
 // forwards to the main thread (everything but inference on models the worker runs itself).
 import type { InferenceModel } from '../backends/types.js';
 import type { ModelRepositoryView } from '../repository/types.js';
-import { invalidArgument, notFound } from '../protocol/errors.js';
+import { invalidArgument, notFound, unsupported } from '../protocol/errors.js';
+import type { SharedMemoryAccess, SystemSharedMemory } from '../protocol/shared-memory.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse, parseJsonBody } from '../protocol/http-codec.js';
 import { inferenceResult, startInference } from '../protocol/infer.js';
 import type { InferResult } from '../protocol/infer-request.js';
@@ -17,6 +18,8 @@ export interface HandlerContext {
   repository: ModelRepositoryView;
   /** Largest accepted request body, after decompression (bytes). */
   maxInputSize: number;
+  /** The registered system shared-memory regions. */
+  sharedMemory: SystemSharedMemory;
 }
 
 type Handler = (ex: HttpExchange, ctx: HandlerContext) => void | Promise<void>;
@@ -52,20 +55,22 @@ export function parseHeaderLength(text: string): number | undefined {
 }
 
 /** Inference on a resolved model: read, decode, run, encode, answer. */
-export function inferOn(model: InferenceModel, ex: HttpExchange, maxInputSize: number): void {
+export function inferOn(model: InferenceModel, ex: HttpExchange, ctx: HandlerContext): void {
   const headerLength = parseHeaderLength(ex.head.inferenceHeaderLength);
   // Lay the body out so the binary section (at offset headerLength) starts 8-byte aligned.
   const pad = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
-  ex.withBody(maxInputSize, pad, (body) => answerInference(model, ex, body, headerLength));
+  ex.withBody(ctx.maxInputSize, pad, (body) => answerInference(model, ex, body, headerLength, ctx.sharedMemory));
 }
 
 /**
  * Decodes a read body, runs it on `model` and sends the response (main thread and HTTP
  * workers). When the model answers synchronously, so does this: the response is written before
- * it returns. A bad request throws; a failure after queueing rejects.
+ * it returns. A bad request throws; a failure after queueing rejects. `shm`: the shared-memory
+ * regions (main thread); a worker passes none and hands shared-memory requests to the main thread.
  */
-export function answerInference(model: InferenceModel, ex: HttpExchange, body: Buffer, headerLength: number | undefined): void | Promise<void> {
-  const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength);
+export function answerInference(model: InferenceModel, ex: HttpExchange, body: Buffer, headerLength: number | undefined,
+  shm?: SharedMemoryAccess): void | Promise<void> {
+  const { request, binaryOutput } = decodeHttpInferRequest(model, body, headerLength, shm);
   const outputs = startInference(model, request);
   if (Array.isArray(outputs)) sendInferResult(ex, inferenceResult(model, request, binaryOutput, outputs));
   else return outputs.then((tensors) => sendInferResult(ex, inferenceResult(model, request, binaryOutput, tensors)));
@@ -113,8 +118,29 @@ export const handlers = {
   allStats: (ex, { repository }) => ex.json(200, statisticsJson(repository.statistics())),
   infer: (ex, ctx) => {
     // Resolve the model before reading the body so an unknown model fails fast.
-    return inferOn(ctx.repository.getModel(modelName(ex), modelVersion(ex)), ex, ctx.maxInputSize);
+    return inferOn(ctx.repository.getModel(modelName(ex), modelVersion(ex)), ex, ctx);
   },
+  // System shared memory (lib/protocol/shared-memory.ts); the region name is the URL parameter.
+  shmStatus: (ex, { sharedMemory }) => ex.json(200, JSON.stringify(sharedMemory.status(ex.head.params[0]))),
+  shmRegister: async (ex, ctx) => {
+    const body = await jsonBody(ex, ctx, 'shared-memory register request');
+    ctx.sharedMemory.register(ex.head.params[0], body.key, body.offset, body.byte_size);
+    ex.json(200, '');
+  },
+  shmUnregister: (ex, { sharedMemory }) => {
+    sharedMemory.unregister(ex.head.params[0]);
+    ex.json(200, '');
+  },
+  // CUDA shared memory: larch runs on the CPU, so no region can be registered (and none exists).
+  cudaShmStatus: (ex) => {
+    const name = ex.head.params[0];
+    if (name) throw notFound(`no CUDA shared-memory region '${name}' is registered (larch serves on the CPU)`);
+    ex.json(200, '[]');
+  },
+  cudaShmRegister: () => {
+    throw unsupported('CUDA shared memory is not supported: larch runs models on the CPU; use system shared memory (--allow-client-shm=true)');
+  },
+  cudaShmUnregister: (ex) => ex.json(200, ''),
   repositoryIndex: async (ex, ctx) => {
     const body = await jsonBody(ex, ctx, 'repository index request');
     if (body.ready !== undefined && typeof body.ready !== 'boolean') throw invalidArgument('"ready" must be a boolean');
@@ -170,6 +196,13 @@ export function routeTable(): Array<{ method: 'get' | 'post' | 'any'; pattern: s
   t.push({ method: 'post', pattern: '/v2/repository/index', params: 0, name: 'repositoryIndex' });
   t.push({ method: 'post', pattern: '/v2/repository/models/:model/load', params: 1, name: 'loadModel' });
   t.push({ method: 'post', pattern: '/v2/repository/models/:model/unload', params: 1, name: 'unloadModel' });
+  for (const [base, prefix] of [['/v2/systemsharedmemory', 'shm'], ['/v2/cudasharedmemory', 'cudaShm']] as const) {
+    t.push({ method: 'get', pattern: `${base}/status`, params: 0, name: `${prefix}Status` });
+    t.push({ method: 'get', pattern: `${base}/region/:region/status`, params: 1, name: `${prefix}Status` });
+    t.push({ method: 'post', pattern: `${base}/region/:region/register`, params: 1, name: `${prefix}Register` });
+    t.push({ method: 'post', pattern: `${base}/unregister`, params: 0, name: `${prefix}Unregister` });
+    t.push({ method: 'post', pattern: `${base}/region/:region/unregister`, params: 1, name: `${prefix}Unregister` });
+  }
   t.push({ method: 'any', pattern: '/*', params: 0, name: 'notFound' });
   return t;
 }

@@ -2,6 +2,7 @@
 // listen socket (no new connections), waits for requests in flight, then closes the rest.
 import net from 'node:net';
 import type { ModelRepositoryView } from '../repository/types.js';
+import { SystemSharedMemory } from '../protocol/shared-memory.js';
 import type { RequestHead } from './exchange.js';
 import { registerRoutes, runHandler, type HandlerContext } from './routes.js';
 import { HttpThreads } from './threads.js';
@@ -22,6 +23,8 @@ export interface HttpFrontEndOptions {
   threads?: number;
   /** Unexpected (INTERNAL) errors, for logging. */
   onInternalError?: (err: unknown, head: RequestHead) => void;
+  /** The registered system shared-memory regions (default: none, registration refused). */
+  sharedMemory?: SystemSharedMemory;
 }
 
 /** A port that is free right now on `host` (the kernel's pick). */
@@ -56,7 +59,11 @@ export class HttpFrontEnd {
       },
       onError: options.onInternalError,
     };
-    const ctx: HandlerContext = { repository: options.repository, maxInputSize: options.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE };
+    const ctx: HandlerContext = {
+      repository: options.repository,
+      maxInputSize: options.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE,
+      sharedMemory: options.sharedMemory ?? new SystemSharedMemory(false),
+    };
     this.#ctx = ctx;
     registerRoutes(this.#app, () => { this.#inFlight++; return hooks; }, (name, ex) => runHandler(name, ex, ctx));
   }

@@ -4,6 +4,7 @@
 // repository, and answered with the main thread's reply.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LarchError, toLarchError } from '../protocol/errors.js';
+import { SharedMemoryOnMainThread } from '../protocol/shared-memory.js';
 import { decodeBody, readRawBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import { answerInference, modelName, modelVersion, parseHeaderLength, registerRoutes, type HandlerName } from './routes.js';
@@ -122,6 +123,8 @@ function answerOn(resolved: Resolved, ex: Exchange, body: Buffer, headerLength: 
 /** After a failure: when the cached version was unloaded (reload, unload), asks the main thread again, once. */
 async function retryAnswer(err: unknown, resolved: Resolved, ex: Exchange, body: Buffer, headerLength: number | undefined,
   name: string, version: string | undefined, attempt: number): Promise<void> {
+  // Shared-memory regions are registered on the main thread: it answers such requests.
+  if (err instanceof SharedMemoryOnMainThread) return forwardWithBody('infer', ex, body, { ...ex.head, contentEncoding: '' });
   if (attempt > 0 || toLarchError(err).code !== 'UNAVAILABLE') throw err;
   invalidate(name, version, resolved);
   const again = await resolve(name, version);

@@ -9,6 +9,7 @@ import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopyAt, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
 import { requestedClassCount } from './classification.js';
+import { noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, SharedMemoryOnMainThread, type SharedMemoryAccess, type SharedMemoryRef } from './shared-memory.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
@@ -60,6 +61,8 @@ function parseOutputs(v: unknown): RequestedOutput[] | undefined {
     }
     const k = requestedClassCount(params, o.name);
     if (k !== undefined) out.classCount = k;
+    const shm = sharedMemoryRefOf(params, `output '${o.name}'`);
+    if (shm) out.sharedMemory = shm;
     return out;
   });
 }
@@ -77,9 +80,11 @@ interface InputPlan {
   shape: number[];
   count: number;
   what: string;
-  /** Bytes in the binary section; undefined: the values are in `jsonData`. */
+  /** Bytes in the binary section; undefined: the values are in `jsonData` or shared memory. */
   binarySize: number | undefined;
   jsonData: unknown;
+  /** The values are in this shared-memory region. */
+  shm?: SharedMemoryRef;
 }
 
 /** Everything the JSON part of a request decides: the same for every request with that header. */
@@ -89,6 +94,8 @@ interface RequestPlan {
   outputs: RequestedOutput[] | undefined;
   binaryOutput: boolean;
   inputs: InputPlan[];
+  /** Some input or output is in shared memory: such plans are neither cached nor templated. */
+  usesSharedMemory: boolean;
 }
 
 // Binary-extension clients (tritonclient, perf_analyzer) send the same JSON header with every
@@ -127,6 +134,11 @@ function planRequest(model: InferenceModel, headerText: string, headerLength: nu
     const tp = parseParameters((t as Json).parameters, what);
     const size = tp.binary_data_size;
     const jsonData = (t as Json).data;
+    const shm = sharedMemoryRefOf(tp, what);
+    if (shm) {
+      if (jsonData !== undefined || size !== undefined) throw invalidArgument(`${what} names a shared-memory region and also has ${jsonData !== undefined ? '"data"' : 'a "binary_data_size" parameter'}; give one or the other`);
+      return { name, datatype, shape, count, what, binarySize: undefined, jsonData: undefined, shm };
+    }
     if (size === undefined) {
       if (jsonData === undefined) throw invalidArgument(`${what} has neither "data" nor a "binary_data_size" parameter`);
       return { name, datatype, shape, count, what, binarySize: undefined, jsonData };
@@ -142,7 +154,9 @@ function planRequest(model: InferenceModel, headerText: string, headerLength: nu
   });
   const bdo = parameters.binary_data_output;
   if (bdo !== undefined && typeof bdo !== 'boolean') throw invalidArgument('request parameter "binary_data_output" must be a boolean');
-  return { id: doc.id as string | undefined, parameters, outputs: parseOutputs(doc.outputs), binaryOutput: bdo === true, inputs };
+  const outputs = parseOutputs(doc.outputs);
+  const usesSharedMemory = inputs.some((i) => i.shm) || (outputs?.some((o) => o.sharedMemory) ?? false);
+  return { id: doc.id as string | undefined, parameters, outputs, binaryOutput: bdo === true, inputs, usesSharedMemory };
 }
 
 function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): RequestPlan {
@@ -152,7 +166,7 @@ function cachedPlan(model: InferenceModel, body: Buffer, headerLength: number): 
     for (let i = 0; i < same.length; i++) if (body.compare(same[i]!.header, 0, headerLength, 0, headerLength) === 0) return same[i]!.plan;
   }
   const plan = planRequest(model, body.toString('utf8', 0, headerLength), headerLength);
-  if (plan.inputs.some((i) => i.binarySize === undefined)) return plan;
+  if (plan.usesSharedMemory || plan.inputs.some((i) => i.binarySize === undefined)) return plan;
   if (!cache || cache.size >= kPlanCacheSize) planCache.set(model, (cache = { size: 0, byLength: new Map() }));
   let list = cache.byLength.get(headerLength);
   if (!list) cache.byLength.set(headerLength, (list = []));
@@ -172,8 +186,11 @@ function deepFreeze<T>(v: T): T {
 /**
  * Decodes an HTTP infer body for `model`. `headerLength` is Inference-Header-Content-Length when
  * present (binary extension); binary tensors become typed-array views over `body` when aligned.
+ * `shm`: the registered shared-memory regions (a thread without them refuses such requests with
+ * SharedMemoryOnMainThread).
  */
-export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, headerLength: number | undefined): DecodedHttpRequest {
+export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, headerLength: number | undefined,
+  shm: SharedMemoryAccess = noSharedMemoryHere): DecodedHttpRequest {
   if (headerLength !== undefined && (headerLength < 0 || headerLength > body.length)) {
     throw invalidArgument(`Inference-Header-Content-Length ${headerLength} exceeds the body size ${body.length}`);
   }
@@ -186,10 +203,17 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
     ? cachedPlan(model, body, headerLength)
     : planRequest(model, body.toString('utf8', 0, jsonEnd), headerLength);
 
+  if (plan.usesSharedMemory && shm === noSharedMemoryHere) throw new SharedMemoryOnMainThread();
+
   let off = jsonEnd;
   const inputs = new Array<Tensor>(plan.inputs.length);
   for (let i = 0; i < plan.inputs.length; i++) {
     const { name, datatype, shape, count, what, binarySize: size, jsonData } = plan.inputs[i]!;
+    const ref = plan.inputs[i]!.shm;
+    if (ref) {
+      inputs[i] = { name, datatype, shape, data: sharedMemoryInput(shm, ref, datatype, count, what) };
+      continue;
+    }
     if (size === undefined) {
       inputs[i] = { name, datatype, shape, data: fromJsonData(datatype, jsonData, count, what) };
       continue;
@@ -201,7 +225,7 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
   }
   if (off !== body.length) throw invalidArgument(`the request body has ${body.length - off} bytes after the JSON header that no input claims (binary_data_size)`);
 
-  if (headerLength === undefined && plan.inputs.every((i) => i.binarySize === undefined)) {
+  if (headerLength === undefined && !plan.usesSharedMemory && plan.inputs.every((i) => i.binarySize === undefined)) {
     // Later requests with the same JSON around their numbers skip the parse (json-template.ts).
     const shared = deepFreeze({ ...plan, id: undefined, inputs: plan.inputs.map((i) => ({ ...i, jsonData: undefined })) });
     learnJsonTemplate(model, body, plan.inputs, shared);
@@ -209,6 +233,7 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
   const request: InferRequest = { parameters: plan.parameters, inputs };
   if (plan.id !== undefined) request.id = plan.id;
   if (plan.outputs) request.outputs = plan.outputs;
+  if (plan.usesSharedMemory) request.sharedMemory = shm;
   return { request, binaryOutput: plan.binaryOutput };
 }
 
@@ -260,8 +285,8 @@ export function encodeHttpInferResponse(result: InferResult): EncodedHttpRespons
   json += layout.parts[1]!;
   let k = 2;
   for (let i = 0; i < result.outputs.length; i++) {
-    const { tensor, binary } = result.outputs[i]!;
-    if (binary) continue;
+    const { tensor, binary, sharedMemory } = result.outputs[i]!;
+    if (binary || sharedMemory) continue;
     json += toJsonDataText(tensor.datatype, tensor.data);
     json += layout.parts[k++]!;
   }
@@ -298,10 +323,12 @@ function responseLayout(result: InferResult): ResponseLayout {
   const parts = [text.head];
   let part = text.parameters + ',"outputs":[';
   let binaries = 0;
-  result.outputs.forEach(({ tensor, binary }, i) => {
+  result.outputs.forEach(({ tensor, binary, sharedMemory }, i) => {
     if (i) part += ',';
     part += `{"name":${JSON.stringify(tensor.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}]`;
-    if (binary) {
+    if (sharedMemory) {
+      part += '}';  // the values are in the client's region (as Triton answers: no data, no parameters)
+    } else if (binary) {
       binaries++;
       part += `,"parameters":{"binary_data_size":${binarySize(tensor)}}}`;
     } else {
@@ -317,7 +344,7 @@ function responseLayout(result: InferResult): ResponseLayout {
     ascii: parts.every((p) => /^[\x00-\x7f]*$/.test(p)) && result.outputs.every((o) => o.binary || o.tensor.datatype !== 'BYTES'),
     header: binaries > 0 && binaries === result.outputs.length ? Buffer.from(parts.join(''), 'utf8') : undefined,
   };
-  if (result.outputs.every((o) => o.tensor.datatype !== 'BYTES')) layouts.set(result.model, layout);
+  if (result.outputs.every((o) => o.tensor.datatype !== 'BYTES' && !o.sharedMemory)) layouts.set(result.model, layout);
   return layout;
 }
 
@@ -347,8 +374,8 @@ function sameOutputs(memo: MemoOutput[], outputs: InferResult['outputs']): boole
   if (memo.length !== outputs.length) return false;
   for (let i = 0; i < memo.length; i++) {
     const m = memo[i]!;
-    const { tensor, binary } = outputs[i]!;
-    if (binary !== m.binary || tensor.name !== m.name || tensor.datatype !== m.datatype || tensor.datatype === 'BYTES') return false;
+    const { tensor, binary, sharedMemory } = outputs[i]!;
+    if (sharedMemory || binary !== m.binary || tensor.name !== m.name || tensor.datatype !== m.datatype || tensor.datatype === 'BYTES') return false;
     if ((tensor.data as NumericData).byteLength !== m.size || tensor.shape.length !== m.shape.length) return false;
     for (let k = 0; k < m.shape.length; k++) if (tensor.shape[k] !== m.shape[k]) return false;
   }

@@ -1,6 +1,7 @@
 // The front-end-neutral form of an inference request and response: HTTP JSON, HTTP binary and
 // gRPC all decode into InferRequest and encode from InferResult.
 import type { InferenceModel, Tensor } from '../backends/types.js';
+import type { SharedMemoryAccess, SharedMemoryRef } from './shared-memory.js';
 
 export type ParameterValue = string | number | boolean;
 export type Parameters = Record<string, ParameterValue>;
@@ -11,6 +12,8 @@ export interface RequestedOutput {
   binary?: boolean;
   /** Classification extension: return the top-k classes as "score:index" strings. */
   classCount?: number;
+  /** Shared-memory extension: write the output into this region instead of the response. */
+  sharedMemory?: SharedMemoryRef;
 }
 
 export interface InferRequest {
@@ -19,11 +22,15 @@ export interface InferRequest {
   inputs: Tensor[];
   /** Undefined = every output of the model. */
   outputs?: RequestedOutput[];
+  /** Set when an output goes to shared memory: where such outputs are written. */
+  sharedMemory?: SharedMemoryAccess;
 }
 
 export interface OutputResult {
   tensor: Tensor;
   binary: boolean;
+  /** The output was written to this region: the response gives its name, datatype and shape only. */
+  sharedMemory?: SharedMemoryRef;
 }
 
 export interface InferResult {

@@ -15,6 +15,7 @@ export const EXTENSIONS = [
   'binary_tensor_data',
   'parameters',
   'statistics',
+  'system_shared_memory',
 ];
 
 let cachedVersion: string | undefined;

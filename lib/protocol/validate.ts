@@ -76,5 +76,8 @@ export function validateRequestedOutputs(model: InferenceModel, outputs: readonl
     if (o.classCount !== undefined && (!Number.isInteger(o.classCount) || o.classCount < 0)) {
       throw invalidArgument(`class_count of output '${o.name}' must be a non-negative integer, got ${o.classCount}`);
     }
+    if (o.classCount && o.sharedMemory) {
+      throw invalidArgument(`output '${o.name}' asks for classification and shared memory; classification results cannot go to shared memory`);
+    }
   }
 }

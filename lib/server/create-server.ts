@@ -4,6 +4,7 @@ import os from 'node:os';
 import { GrpcFrontEnd } from '../grpc/server.js';
 import { DEFAULT_MAX_INPUT_SIZE, HttpFrontEnd } from '../http/server.js';
 import { LarchError } from '../protocol/errors.js';
+import { SystemSharedMemory } from '../protocol/shared-memory.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { metricsRenderer, openRepository, type ModelControlMode } from './wiring.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   httpThreadCount?: number;
   /** --http-max-input-size in bytes (default 64 MiB); also the gRPC message limit. */
   httpMaxInputSize?: number;
+  /** --allow-client-shm (default false, as in Triton): let clients register system shared-memory regions. */
+  allowClientShm?: boolean;
   /** --exit-on-error (default true): fail start-up if any model failed to load. */
   exitOnError?: boolean;
   /** --log-verbose level (0 = off). */
@@ -82,8 +85,12 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
   });
 
   const started: Array<{ stop(timeoutMs: number): Promise<void> }> = [];
+  // One set of shared-memory regions for both front ends: a region registered over gRPC can be
+  // named in an HTTP request, as in Triton.
+  const sharedMemory = new SystemSharedMemory(options.allowClientShm ?? false);
   const closeAll = async (timeoutMs: number) => {
     await Promise.all(started.map((s) => s.stop(timeoutMs)));
+    sharedMemory.close();
     if (ownsRepository) await repository.close();
   };
 
@@ -103,12 +110,12 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
     let boundHttp = 0, boundGrpc = 0, boundMetrics = 0;
     if (options.allowHttp ?? true) {
       if (verbose) log(`[larch http] ${threads} HTTP thread(s) on one port`);
-      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, threads, onInternalError: internalError('http') });
+      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, threads, onInternalError: internalError('http'), sharedMemory });
       boundHttp = await http.listen();
       started.push({ stop: (t) => http.stop(t) });
     }
     if (options.allowGrpc ?? true) {
-      const grpc = new GrpcFrontEnd({ repository, port: grpcPort, host: options.grpcAddress ?? '0.0.0.0', maxMessageSize: maxInput, onInternalError: internalError('grpc') });
+      const grpc = new GrpcFrontEnd({ repository, port: grpcPort, host: options.grpcAddress ?? '0.0.0.0', maxMessageSize: maxInput, onInternalError: internalError('grpc'), sharedMemory });
       boundGrpc = await grpc.listen();
       started.push({ stop: (t) => grpc.stop(t) });
     }

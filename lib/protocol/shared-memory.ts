@@ -1,0 +1,229 @@
+// Triton's system shared-memory extension: a client creates a POSIX shared-memory object
+// (shm_open(key)), registers a region of it under a name, and then names that region in an
+// input's or output's parameters (shared_memory_region, shared_memory_offset,
+// shared_memory_byte_size) instead of sending the tensor's bytes.
+//
+// The region is read and written through its file (/dev/shm/<key> on Linux, where shm_open puts
+// its objects) with pread/pwrite, not through a mapping: a client that shrinks or removes the
+// object after registering it gets an error for its request, where a mapping would take the
+// whole server down with SIGBUS. The cost is one copy each way, the same as a request body.
+//
+// Registration is refused unless the server runs with --allow-client-shm (false by default, as
+// in Triton): a registered region lets its client make the server read and write that object.
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { DataType, Tensor, TensorData } from '../backends/types.js';
+import { bytesOf, decodeBytesElements, elementSize, viewOrCopy, writeBytesElements, type NumericData } from './datatypes.js';
+import { LarchError, invalidArgument, notFound } from './errors.js';
+import type { Parameters } from './infer-request.js';
+
+/** Where a tensor's bytes are: a registered region, an offset into it and a size. */
+export interface SharedMemoryRef {
+  region: string;
+  offset: number;
+  byteSize: number;
+}
+
+/** One registered region, as the status APIs report it. */
+export interface RegionStatus {
+  name: string;
+  key: string;
+  offset: number;
+  byte_size: number;
+}
+
+/** What inference needs: the bytes of an input region, and a place for an output's bytes. */
+export interface SharedMemoryAccess {
+  read(ref: SharedMemoryRef, what: string): Buffer;
+  write(ref: SharedMemoryRef, bytes: Uint8Array, what: string): void;
+}
+
+/**
+ * Thrown where a request names a shared-memory region but this thread has no registry (an HTTP
+ * worker thread): the request is handed to the main thread, which owns the regions.
+ */
+export class SharedMemoryOnMainThread extends Error {
+  constructor() {
+    super('the request uses shared memory, which the main thread serves');
+  }
+}
+
+/** The access of a thread without regions (see SharedMemoryOnMainThread). */
+export const noSharedMemoryHere: SharedMemoryAccess = {
+  read() { throw new SharedMemoryOnMainThread(); },
+  write() { throw new SharedMemoryOnMainThread(); },
+};
+
+const SHM_DIR = '/dev/shm';
+
+function nonNegativeInteger(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalidArgument(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * The shared-memory reference in a tensor's parameters, or undefined when it has none. Triton's
+ * rule: region and byte size come together; the offset is optional (0).
+ */
+export function sharedMemoryRefOf(params: Parameters, what: string): SharedMemoryRef | undefined {
+  const region = params.shared_memory_region;
+  const size = params.shared_memory_byte_size;
+  const offset = params.shared_memory_offset;
+  if (region === undefined && size === undefined) {
+    if (offset !== undefined) throw invalidArgument(`${what} has "shared_memory_offset" without "shared_memory_region" and "shared_memory_byte_size"`);
+    return undefined;
+  }
+  if (region === undefined || size === undefined) {
+    throw invalidArgument(`${what} must give both "shared_memory_region" and "shared_memory_byte_size" (it has only ${region === undefined ? '"shared_memory_byte_size"' : '"shared_memory_region"'})`);
+  }
+  if (typeof region !== 'string' || region === '') throw invalidArgument(`${what} "shared_memory_region" must be a non-empty string`);
+  return {
+    region,
+    byteSize: nonNegativeInteger(size, `${what} "shared_memory_byte_size"`),
+    offset: offset === undefined ? 0 : nonNegativeInteger(offset, `${what} "shared_memory_offset"`),
+  };
+}
+
+/** An input's bytes from its region, as tensor data: `count` elements of `datatype`. */
+export function sharedMemoryInput(access: SharedMemoryAccess, ref: SharedMemoryRef, datatype: DataType, count: number, what: string): TensorData {
+  if (datatype !== 'BYTES') {
+    const expected = count * elementSize(datatype);
+    if (ref.byteSize !== expected) throw invalidArgument(`${what} has shared_memory_byte_size ${ref.byteSize}, but ${count} elements of ${datatype} take ${expected} bytes`);
+  }
+  const bytes = access.read(ref, what);
+  return datatype === 'BYTES' ? decodeBytesElements(bytes, count, what) : viewOrCopy(datatype, bytes);
+}
+
+/** Writes an output tensor's bytes into its region (BYTES elements each after a 4-byte length, as on the wire). */
+export function writeSharedMemoryOutput(access: SharedMemoryAccess, ref: SharedMemoryRef, tensor: Tensor): void {
+  let bytes: Uint8Array;
+  if (tensor.datatype === 'BYTES') {
+    const elems = tensor.data as Buffer[];
+    const out = Buffer.allocUnsafe(elems.reduce((n, e) => n + 4 + e.length, 0));
+    writeBytesElements(elems, out, 0);
+    bytes = out;
+  } else {
+    bytes = bytesOf(tensor.data as NumericData);
+  }
+  access.write(ref, bytes, `output '${tensor.name}'`);
+}
+
+interface Region extends RegionStatus {
+  fd: number;
+}
+
+/** The registered system shared-memory regions of one server. */
+export class SystemSharedMemory implements SharedMemoryAccess {
+  readonly #regions = new Map<string, Region>();
+  readonly #allowed: boolean;
+  readonly #dir: string;
+
+  /** `dir`: where shm_open keeps its objects (tests may point it elsewhere). */
+  constructor(allowed: boolean, dir = SHM_DIR) {
+    this.#allowed = allowed;
+    this.#dir = dir;
+  }
+
+  #checkAllowed(): void {
+    if (!this.#allowed) {
+      throw new LarchError('UNSUPPORTED', 'client shared memory is disabled; start the server with --allow-client-shm=true to register regions (as with Triton)');
+    }
+  }
+
+  register(name: unknown, key: unknown, offset: unknown, byteSize: unknown): void {
+    this.#checkAllowed();
+    if (typeof name !== 'string' || name === '') throw invalidArgument('a shared-memory region needs a non-empty "name"');
+    if (typeof key !== 'string') throw invalidArgument(`shared-memory region '${name}' needs a string "key" (the name given to shm_open)`);
+    const off = nonNegativeInteger(offset ?? 0, `shared-memory region '${name}' "offset"`);
+    const size = nonNegativeInteger(byteSize, `shared-memory region '${name}' "byte_size"`);
+    if (this.#regions.has(name)) {
+      throw new LarchError('ALREADY_EXISTS', `shared-memory region '${name}' is already registered; unregister it first`);
+    }
+    // shm_open's name: one leading slash, then a single path component.
+    const object = key.replace(/^\/+/, '');
+    if (object === '' || object === '.' || object === '..' || object.includes('/') || object.includes('\0')) {
+      throw invalidArgument(`shared-memory key "${key}" is not a shm_open name ("/name", one component)`);
+    }
+    let fd: number;
+    try {
+      // No symbolic links: the key names an object in the shm folder, not a file elsewhere.
+      fd = openSync(path.join(this.#dir, object), constants.O_RDWR | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw invalidArgument(`unable to open shared-memory object "${key}" for region '${name}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw invalidArgument(`shared-memory key "${key}" does not name a shared-memory object`);
+      if (off + size > st.size) {
+        throw invalidArgument(`shared-memory region '${name}' (offset ${off}, byte_size ${size}) extends past the end of "${key}" (${st.size} bytes)`);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.#regions.set(name, { name, key, offset: off, byte_size: size, fd });
+  }
+
+  /**
+   * Unregisters one region, or every region when `name` is empty. An unknown name is no error (as
+   * in Triton), nor is unregistering on a server that refuses registration: there is nothing to do.
+   */
+  unregister(name?: string): void {
+    if (!name) {
+      for (const r of this.#regions.values()) closeSync(r.fd);
+      this.#regions.clear();
+      return;
+    }
+    const r = this.#regions.get(name);
+    if (!r) return;
+    closeSync(r.fd);
+    this.#regions.delete(name);
+  }
+
+  status(name?: string): RegionStatus[] {
+    if (!name) return [...this.#regions.values()].map(statusOf);
+    const r = this.#regions.get(name);
+    if (!r) throw notFound(`no shared-memory region '${name}' is registered`);
+    return [statusOf(r)];
+  }
+
+  /** Closes every region (server shutdown). */
+  close(): void {
+    for (const r of this.#regions.values()) closeSync(r.fd);
+    this.#regions.clear();
+  }
+
+  #locate(ref: SharedMemoryRef, what: string): [Region, number] {
+    const r = this.#regions.get(ref.region);
+    if (!r) throw invalidArgument(`${what} names shared-memory region '${ref.region}', which is not registered`);
+    if (ref.offset + ref.byteSize > r.byte_size) {
+      throw invalidArgument(`${what}: offset ${ref.offset} + byte_size ${ref.byteSize} exceed shared-memory region '${ref.region}' (${r.byte_size} bytes)`);
+    }
+    return [r, r.offset + ref.offset];
+  }
+
+  read(ref: SharedMemoryRef, what: string): Buffer {
+    const [r, at] = this.#locate(ref, what);
+    const out = Buffer.allocUnsafe(ref.byteSize);
+    let done = 0;
+    while (done < out.length) {
+      const n = readSync(r.fd, out, done, out.length - done, at + done);
+      if (n === 0) throw invalidArgument(`${what}: shared-memory object "${r.key}" of region '${r.name}' is shorter than when it was registered`);
+      done += n;
+    }
+    return out;
+  }
+
+  write(ref: SharedMemoryRef, bytes: Uint8Array, what: string): void {
+    const [r, at] = this.#locate(ref, what);
+    if (bytes.byteLength > ref.byteSize) {
+      throw invalidArgument(`${what}: the output has ${bytes.byteLength} bytes but shared_memory_byte_size is ${ref.byteSize}; give a larger region`);
+    }
+    let done = 0;
+    while (done < bytes.byteLength) done += writeSync(r.fd, bytes, done, bytes.byteLength - done, at + done);
+  }
+}
+
+function statusOf(r: Region): RegionStatus {
+  return { name: r.name, key: r.key, offset: r.offset, byte_size: r.byte_size };
+}

@@ -1,0 +1,252 @@
+// Triton's system shared-memory extension: the region registry on its own (any folder stands in
+// for /dev/shm), then end to end over HTTP (JSON and binary headers, on every HTTP thread) and
+// gRPC with objects in /dev/shm, predictions checked against the fixtures.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createServer, type LarchServer } from '../../lib/index.js';
+import { LarchError } from '../../lib/protocol/errors.js';
+import { SystemSharedMemory } from '../../lib/protocol/shared-memory.js';
+import { compare, filCases, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import { grpcClient, type InferenceClient } from './grpc-client.js';
+
+const code = (fn: () => unknown): string => {
+  try { fn(); } catch (err) { assert.ok(LarchError.is(err), String(err)); return `${err.code}: ${err.message}`; }
+  return 'no error';
+};
+
+describe('SystemSharedMemory (the region registry)', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'larch-shm-'));
+    writeFileSync(path.join(dir, 'obj'), Buffer.alloc(64, 7));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses registration unless allowed, saying how to allow it', () => {
+    const shm = new SystemSharedMemory(false, dir);
+    assert.match(code(() => shm.register('r', '/obj', 0, 8)), /^UNSUPPORTED: .*--allow-client-shm=true/);
+    assert.deepEqual(shm.status(), []);
+  });
+
+  it('registers, reports, reads, writes and unregisters regions', () => {
+    const shm = new SystemSharedMemory(true, dir);
+    shm.register('a', '/obj', 16, 32);
+    shm.register('b', 'obj', 0, 64);  // the leading slash of a shm_open name is optional
+    assert.deepEqual(shm.status('a'), [{ name: 'a', key: '/obj', offset: 16, byte_size: 32 }]);
+    assert.equal(shm.status().length, 2);
+    shm.write({ region: 'a', offset: 4, byteSize: 8 }, Buffer.from('ABCDEFGH'), 'output o');
+    const file = readFileSync(path.join(dir, 'obj'));
+    assert.equal(file.toString('latin1', 20, 28), 'ABCDEFGH');  // region offset 16 + tensor offset 4
+    assert.equal(shm.read({ region: 'b', offset: 20, byteSize: 8 }, 'input i').toString(), 'ABCDEFGH');
+    shm.unregister('a');
+    shm.unregister('a');  // unknown: no error, as in Triton
+    assert.match(code(() => shm.status('a')), /^NOT_FOUND: .*'a'/);
+    shm.unregister();
+    assert.deepEqual(shm.status(), []);
+  });
+
+  it('refuses bad registrations with the reason', () => {
+    const shm = new SystemSharedMemory(true, dir);
+    assert.match(code(() => shm.register('r', '/missing', 0, 8)), /^INVALID_ARGUMENT: unable to open shared-memory object "\/missing".*ENOENT/);
+    assert.match(code(() => shm.register('r', '/obj', 60, 8)), /extends past the end of "\/obj" \(64 bytes\)/);
+    assert.match(code(() => shm.register('r', '../etc/passwd', 0, 8)), /not a shm_open name/);
+    assert.match(code(() => shm.register('r', '/', 0, 8)), /not a shm_open name/);
+    assert.match(code(() => shm.register('', '/obj', 0, 8)), /non-empty "name"/);
+    assert.match(code(() => shm.register('r', '/obj', -1, 8)), /"offset" must be a non-negative integer/);
+    assert.match(code(() => shm.register('r', '/obj', 0, 1.5)), /"byte_size" must be a non-negative integer/);
+    symlinkSync('/etc/hostname', path.join(dir, 'link'));
+    assert.match(code(() => shm.register('r', '/link', 0, 1)), /unable to open .*ELOOP/);  // no symbolic links
+    shm.register('r', '/obj', 0, 8);
+    assert.match(code(() => shm.register('r', '/obj', 0, 8)), /^ALREADY_EXISTS: .*'r'/);
+    shm.close();
+  });
+
+  it('checks every tensor against its region, and survives an object that shrank', () => {
+    const shm = new SystemSharedMemory(true, dir);
+    writeFileSync(path.join(dir, 'shrinks'), Buffer.alloc(32));
+    shm.register('s', '/shrinks', 0, 32);
+    assert.match(code(() => shm.read({ region: 'nope', offset: 0, byteSize: 4 }, "input 'x'")), /input 'x' names shared-memory region 'nope', which is not registered/);
+    assert.match(code(() => shm.read({ region: 's', offset: 30, byteSize: 4 }, "input 'x'")), /offset 30 \+ byte_size 4 exceed shared-memory region 's' \(32 bytes\)/);
+    assert.match(code(() => shm.write({ region: 's', offset: 0, byteSize: 4 }, Buffer.alloc(8), "output 'y'")), /has 8 bytes but shared_memory_byte_size is 4/);
+    // A client may shrink its object after registering it: the read fails, nothing crashes.
+    truncateSync(path.join(dir, 'shrinks'), 8);
+    assert.match(code(() => shm.read({ region: 's', offset: 0, byteSize: 16 }, "input 'x'")), /shorter than when it was registered/);
+    shm.close();
+  });
+});
+
+// ---- end to end ----
+
+const keys: string[] = [];
+/** A shared-memory object in /dev/shm holding `bytes` (what shm_open + ftruncate + mmap give a client). */
+function shmObject(name: string, bytes: Uint8Array | number): string {
+  const key = `/larch-test-${process.pid}-${name}`;
+  writeFileSync(path.join('/dev/shm', key), typeof bytes === 'number' ? Buffer.alloc(bytes) : bytes);
+  keys.push(key);
+  return key;
+}
+const shmFile = (key: string) => path.join('/dev/shm', key);
+
+describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev/shm on this machine' }, () => {
+  let root = '';
+  let server: LarchServer;
+  let base = '';
+  let grpc: InferenceClient;
+  let fil: ServedCase;
+  let onnx: ServedCase;
+
+  before(async () => {
+    root = tempRepository();
+    [fil] = filCases(root, ['xgb_multi_softprob4.probability']);
+    onnx = onnxCases(root).find((c) => c.model === 'two_inputs_two_outputs')!;
+    // Three HTTP threads: a request landing on a worker thread is handed to the main thread,
+    // which holds the regions.
+    server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 3, allowClientShm: true });
+    base = `http://127.0.0.1:${server.httpPort}`;
+    grpc = grpcClient(server.grpcPort);
+  });
+  after(async () => {
+    grpc?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+    for (const k of keys) rmSync(shmFile(k), { force: true });
+  });
+
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${url}`, { method: 'POST', body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body), headers });
+
+  it('the HTTP region endpoints register, list and unregister', async () => {
+    const key = shmObject('listed', 128);
+    assert.equal((await post('/v2/systemsharedmemory/region/listed/register', { key, offset: 0, byte_size: 128 })).status, 200);
+    const all = await (await fetch(`${base}/v2/systemsharedmemory/status`)).json();
+    assert.deepEqual(all, [{ name: 'listed', key, offset: 0, byte_size: 128 }]);
+    const one = await fetch(`${base}/v2/systemsharedmemory/region/listed/status`);
+    assert.equal(one.status, 200);
+    const again = await post('/v2/systemsharedmemory/region/listed/register', { key, offset: 0, byte_size: 128 });
+    assert.equal(again.status, 409);
+    assert.equal((await post('/v2/systemsharedmemory/region/listed/unregister', '')).status, 200);
+    assert.equal((await fetch(`${base}/v2/systemsharedmemory/region/listed/status`)).status, 404);
+    const server = await (await fetch(`${base}/v2`)).json() as { extensions: string[] };
+    assert.ok(server.extensions.includes('system_shared_memory'));
+  });
+
+  it('CUDA shared memory is refused with the reason; its status is empty', async () => {
+    const r = await post('/v2/cudasharedmemory/region/g/register', { raw_handle: { b64: 'AAAA' }, device_id: 0, byte_size: 4 });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { error: string }).error, /CUDA shared memory is not supported/);
+    assert.deepEqual(await (await fetch(`${base}/v2/cudasharedmemory/status`)).json(), []);
+  });
+
+  it('HTTP: inputs from and outputs to regions, JSON and binary headers, on every HTTP thread', async () => {
+    const perRow = fil.inputs[0]!.perRow, width = fil.outputs[0]!.perRow;
+    const n = 5, requests = 12;
+    const inBytes = 4 * perRow * n, outBytes = 4 * width * n;
+    // Request k reads its rows at k * inBytes and writes its answer at k * outBytes.
+    const input = Buffer.alloc(64 + inBytes * requests);
+    for (let k = 0; k < requests; k++) {
+      const rows = rowSlice(fil.inputs[0]!, k * 7, n);
+      Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).copy(input, 64 + k * inBytes);
+    }
+    const inKey = shmObject('fil-in', input);
+    const outKey = shmObject('fil-out', 16 + outBytes * requests);
+    assert.equal((await post('/v2/systemsharedmemory/region/fil_in/register', { key: inKey, offset: 64, byte_size: inBytes * requests })).status, 200);
+    assert.equal((await post('/v2/systemsharedmemory/region/fil_out/register', { key: outKey, offset: 16, byte_size: outBytes * requests })).status, 200);
+    // All at once, each on its own connection, so they spread over the three HTTP threads; the
+    // same JSON but for the offsets: a cached plan must not stand in for reading the region.
+    await Promise.all(Array.from({ length: requests }, async (_, k) => {
+      const body = JSON.stringify({
+        inputs: [{ name: 'input__0', datatype: 'FP32', shape: [n, perRow], parameters: { shared_memory_region: 'fil_in', shared_memory_byte_size: inBytes, shared_memory_offset: k * inBytes } }],
+        outputs: [{ name: 'output__0', parameters: { shared_memory_region: 'fil_out', shared_memory_byte_size: outBytes, shared_memory_offset: k * outBytes } }],
+      });
+      const headers: Record<string, string> = { connection: 'close' };
+      if (k % 2 === 1) headers['inference-header-content-length'] = String(Buffer.byteLength(body));
+      const r = await post(`/v2/models/${fil.model}/infer`, body, headers);
+      const text = await r.text();
+      assert.equal(r.status, 200, text);
+      assert.deepEqual(JSON.parse(text).outputs, [{ name: 'output__0', datatype: 'FP32', shape: [n, width] }]);
+    }));
+    const out = readFileSync(shmFile(outKey));
+    for (let k = 0; k < requests; k++) {
+      const bytes = out.subarray(16 + k * outBytes, 16 + (k + 1) * outBytes);
+      const got = new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
+      assert.equal(compare(got, rowSlice(fil.outputs[0]!, k * 7, n) as Float32Array, fil.outputs[0]!.tolerance), '', `request ${k}`);
+    }
+    await post('/v2/systemsharedmemory/unregister', '');
+  });
+
+  it('gRPC: a region input beside a raw one, a region output beside a raw one', async () => {
+    const rows = 3;
+    const x = rowSlice(onnx.inputs[0]!, 0, rows), kk = rowSlice(onnx.inputs[1]!, 0, rows);
+    const xKey = shmObject('onnx-x', Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+    const yKey = shmObject('onnx-y', 256);
+    await grpc.call('SystemSharedMemoryRegister', { name: 'x_region', key: xKey, offset: 0, byte_size: x.byteLength });
+    await grpc.call('SystemSharedMemoryRegister', { name: 'y_region', key: yKey, offset: 0, byte_size: 256 });
+    const status = await grpc.call('SystemSharedMemoryStatus', { name: 'x_region' });
+    assert.equal(status.regions.x_region.key, xKey);
+    const shm = (region: string, size: number) => ({
+      shared_memory_region: { string_param: region }, shared_memory_byte_size: { int64_param: size },
+    });
+    const [y, z] = onnx.outputs;
+    const res = await grpc.call('ModelInfer', {
+      model_name: onnx.model,
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [rows, onnx.inputs[0]!.perRow], parameters: shm('x_region', x.byteLength) },
+        { name: 'k', datatype: 'INT64', shape: [rows] },
+      ],
+      outputs: [{ name: 'y', parameters: shm('y_region', 256) }, { name: 'z' }],
+      raw_input_contents: [Buffer.from(kk.buffer, kk.byteOffset, kk.byteLength)],
+    });
+    // One raw_output_contents entry per output, empty for the one in shared memory.
+    assert.equal(res.raw_output_contents.length, 2);
+    assert.equal(res.raw_output_contents[0].length, 0);
+    const zGot = new BigInt64Array(Uint8Array.prototype.slice.call(res.raw_output_contents[1]).buffer);
+    assert.equal(compare(zGot, rowSlice(z!, 0, rows) as BigInt64Array, z!.tolerance), '');
+    const yBytes = readFileSync(shmFile(yKey)).subarray(0, rows * y!.perRow * 4);
+    const yGot = new Float32Array(Uint8Array.prototype.slice.call(yBytes).buffer);
+    assert.equal(compare(yGot, rowSlice(y!, 0, rows) as Float32Array, y!.tolerance), '');
+    await grpc.call('SystemSharedMemoryUnregister', { name: '' });
+    assert.deepEqual((await grpc.call('SystemSharedMemoryStatus', {})).regions, {});
+    await assert.rejects(grpc.call('CudaSharedMemoryRegister', { name: 'g', raw_handle: Buffer.alloc(8), device_id: 0, byte_size: 8 }), /CUDA shared memory is not supported/);
+  });
+
+  it('bad shared-memory requests get 400 / INVALID_ARGUMENT and the server keeps serving', async () => {
+    const key = shmObject('bad', 4096);
+    await post('/v2/systemsharedmemory/region/bad/register', { key, offset: 0, byte_size: 4096 });
+    const perRow = fil.inputs[0]!.perRow;
+    const input = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      ({ inputs: [{ name: 'input__0', datatype: 'FP32', shape: [1, perRow], parameters: params, ...extra }] });
+    const cases: Array<[unknown, RegExp]> = [
+      [input({ shared_memory_region: 'ghost', shared_memory_byte_size: 4 * perRow }), /region 'ghost', which is not registered/],
+      [input({ shared_memory_region: 'bad' }), /both "shared_memory_region" and "shared_memory_byte_size"/],
+      [input({ shared_memory_region: 'bad', shared_memory_byte_size: 8 }), /shared_memory_byte_size 8, but 15 elements of FP32 take 60 bytes/],
+      [input({ shared_memory_region: 'bad', shared_memory_byte_size: 4 * perRow, shared_memory_offset: 4090 }), /exceed shared-memory region 'bad'/],
+      [input({ shared_memory_region: 'bad', shared_memory_byte_size: 4 * perRow }, { data: new Array(perRow).fill(0) }), /also has "data"/],
+      [{ ...input({ shared_memory_region: 'bad', shared_memory_byte_size: 4 * perRow }), outputs: [{ name: 'output__0', parameters: { shared_memory_region: 'bad', shared_memory_byte_size: 2 } }] }, /output 'output__0'.* shared_memory_byte_size is 2/],
+      [{ ...input({ shared_memory_region: 'bad', shared_memory_byte_size: 4 * perRow }), outputs: [{ name: 'output__0', parameters: { classification: 2, shared_memory_region: 'bad', shared_memory_byte_size: 64 } }] }, /classification results cannot go to shared memory/],
+    ];
+    for (const [doc, want] of cases) {
+      const r = await post(`/v2/models/${fil.model}/infer`, doc);
+      const text = await r.text();
+      assert.equal(r.status, 400, text);
+      assert.match(JSON.parse(text).error, want);
+    }
+    assert.equal((await fetch(`${base}/v2/health/live`)).status, 200);
+    await post('/v2/systemsharedmemory/unregister', '');
+  });
+
+  it('a server started without --allow-client-shm refuses registration', async () => {
+    const plain = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 1, allowGrpc: false, allowMetrics: false });
+    try {
+      const r = await fetch(`http://127.0.0.1:${plain.httpPort}/v2/systemsharedmemory/region/r/register`, {
+        method: 'POST', body: JSON.stringify({ key: shmObject('refused', 8), offset: 0, byte_size: 8 }),
+      });
+      assert.equal(r.status, 400);
+      assert.match(((await r.json()) as { error: string }).error, /--allow-client-shm=true/);
+    } finally {
+      await plain.close();
+    }
+  });
+});
