@@ -146,8 +146,9 @@ export class SystemSharedMemory implements SharedMemoryAccess {
     }
     let fd: number;
     try {
-      // No symbolic links: the key names an object in the shm folder, not a file elsewhere.
-      fd = openSync(path.join(this.#dir, object), constants.O_RDWR | constants.O_NOFOLLOW);
+      // No symbolic links (the key names an object in the shm folder, not a file elsewhere), and
+      // no waiting on a FIFO someone put there (the object must be a plain file, checked below).
+      fd = openSync(path.join(this.#dir, object), constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
       throw invalidArgument(`unable to open shared-memory object "${key}" for region '${name}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
