@@ -110,6 +110,43 @@ def build_repository(root, cases):
             y = np.concatenate([1 - y, y], axis=1)
         tolerance = {'abs': max(c['tolerance']['abs'], 1e-6), 'rel': max(c['tolerance']['rel'], 1e-6)}
         served[model] = ({'input__0': x}, {'output__0': y.astype(np.float32)}, tolerance, kind)
+    # A config as the FIL backend's documentation writes one: every tensor spelled out, a GPU
+    # instance group and the GPU tuning parameters (which larch accepts and ignores).
+    c = cases['xgb_binary_logistic_nan.probability']
+    os.makedirs(os.path.join(root, 'fil_doc_style', '1'))
+    shutil.copy(os.path.join(FIXTURES, c['model_file']), os.path.join(root, 'fil_doc_style', '1', 'xgboost.json'))
+    params = {'model_type': 'xgboost_json', 'predict_proba': 'true', 'output_class': 'true', 'threshold': '0.5',
+              'algo': 'ALGO_AUTO', 'storage_type': 'AUTO', 'blocks_per_sm': '0', 'threads_per_tree': '1',
+              'transfer_threshold': '0', 'use_experimental_optimizations': 'false'}
+    entries = '\n'.join(f'  {{\n    key: "{k}"\n    value: {{ string_value: "{v}" }}\n  }},' for k, v in params.items()).rstrip(',')
+    with open(os.path.join(root, 'fil_doc_style', 'config.pbtxt'), 'w') as f:
+        f.write(f'''backend: "fil"
+max_batch_size: 32768
+input [
+ {{
+    name: "input__0"
+    data_type: TYPE_FP32
+    dims: [ {c['input_shape'][1]} ]
+  }}
+]
+output [
+ {{
+    name: "output__0"
+    data_type: TYPE_FP32
+    dims: [ 2 ]
+  }}
+]
+instance_group [{{ kind: KIND_GPU }}]
+parameters [
+{entries}
+]
+
+dynamic_batching {{}}
+''')
+    x = load_tensor({'file': c['input_file'], 'dtype': c['input_dtype'], 'shape': c['input_shape']})
+    p = load_tensor({'file': c['expected_file'], 'dtype': c['expected_dtype'], 'shape': c['expected_shape']}).reshape(-1, 1)
+    served['fil_doc_style'] = ({'input__0': x}, {'output__0': np.concatenate([1 - p, p], axis=1).astype(np.float32)},
+                               {'abs': 1e-5, 'rel': 1e-5}, 'proba')
     for case_id, c in cases.items():
         if c['library'] != 'onnx':
             continue
