@@ -6,7 +6,7 @@ import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { allocate, bytesOf, decodeBytesElements, elementCount, elementSize, viewOrCopy, writeBytesElements, type NumericData } from '../protocol/datatypes.js';
 import { invalidArgument } from '../protocol/errors.js';
 import { requestedClassCount } from '../protocol/classification.js';
-import { noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, type SharedMemoryAccess } from '../protocol/shared-memory.js';
+import { checkOutputRegions, noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, type SharedMemoryAccess } from '../protocol/shared-memory.js';
 import type { InferRequest, InferResult, ParameterValue, Parameters, RequestedOutput } from '../protocol/infer-request.js';
 import { validateInputHeaders } from '../protocol/validate.js';
 import { Reader, Writer } from './wire.js';
@@ -231,7 +231,10 @@ export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage, 
   const req: InferRequest = { parameters: msg.parameters, inputs };
   if (msg.id) req.id = msg.id;
   if (msg.outputs.length) req.outputs = msg.outputs;
-  if (msg.outputs.some((o) => o.sharedMemory)) req.sharedMemory = shm;
+  if (msg.outputs.some((o) => o.sharedMemory)) {
+    checkOutputRegions(shm, msg.outputs);
+    req.sharedMemory = shm;
+  }
   return req;
 }
 

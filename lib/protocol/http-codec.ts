@@ -9,7 +9,7 @@ import type { DataType, InferenceModel, Tensor } from '../backends/types.js';
 import { bytesOf, elementCount, elementSize, decodeBytesElements, viewOrCopyAt, writeBytesElements, type NumericData } from './datatypes.js';
 import { invalidArgument } from './errors.js';
 import { requestedClassCount } from './classification.js';
-import { noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, SharedMemoryOnMainThread, type SharedMemoryAccess, type SharedMemoryRef } from './shared-memory.js';
+import { checkOutputRegions, noSharedMemoryHere, sharedMemoryInput, sharedMemoryRefOf, SharedMemoryOnMainThread, type SharedMemoryAccess, type SharedMemoryRef } from './shared-memory.js';
 import type { InferRequest, InferResult, Parameters, RequestedOutput } from './infer-request.js';
 import { fromJsonData, parseJsonText, toJsonDataText } from './json-values.js';
 import { validateInputHeaders, type InputHeader } from './validate.js';
@@ -203,7 +203,10 @@ export function decodeHttpInferRequest(model: InferenceModel, body: Buffer, head
     ? cachedPlan(model, body, headerLength)
     : planRequest(model, body.toString('utf8', 0, jsonEnd), headerLength);
 
-  if (plan.usesSharedMemory && shm === noSharedMemoryHere) throw new SharedMemoryOnMainThread();
+  if (plan.usesSharedMemory) {
+    if (shm === noSharedMemoryHere) throw new SharedMemoryOnMainThread();
+    checkOutputRegions(shm, plan.outputs);
+  }
 
   let off = jsonEnd;
   const inputs = new Array<Tensor>(plan.inputs.length);

@@ -5,7 +5,7 @@ import { classify } from './classification.js';
 import { internal, invalidArgument } from './errors.js';
 import type { InferRequest, InferResult, OutputResult, RequestedOutput } from './infer-request.js';
 import { validateRequestedOutputs } from './validate.js';
-import { writeSharedMemoryOutput, type SharedMemoryRef } from './shared-memory.js';
+import { writeSharedMemoryOutputs } from './shared-memory.js';
 
 // Requests decoded from a cached plan share its (frozen) outputs array: the options made from it
 // are kept with it, so such requests build no options object and no list of names.
@@ -68,8 +68,10 @@ export function inferenceResult(model: InferenceModel, req: InferRequest, defaul
       if (!tensor) throw internal(`model '${model.name}' did not produce requested output '${o.name}'`);
       if (o.classCount) tensor = classify(tensor, o.classCount, batched, model.outputLabels?.[o.name]);
       if (o.sharedMemory === undefined) outputs[i] = { tensor, binary: o.binary ?? defaultBinary };
-      else outputs[i] = toSharedMemory(req, tensor, o.sharedMemory);
+      else outputs[i] = { tensor, binary: false, sharedMemory: o.sharedMemory };
     }
+    // Outputs for shared memory are written once all are known (sizes checked before any write).
+    if (req.sharedMemory) writeSharedMemoryOutputs(req.sharedMemory, outputs);
   } else {
     outputs = [];
     for (const spec of model.outputs) {
@@ -82,13 +84,6 @@ export function inferenceResult(model: InferenceModel, req: InferRequest, defaul
   const result: InferResult = { model, parameters: model.responseParameters, outputs };
   if (req.id !== undefined) result.id = req.id;
   return result;
-}
-
-/** Writes an output into the region the client named; the response then carries no data for it. */
-function toSharedMemory(req: InferRequest, tensor: Tensor, ref: SharedMemoryRef): OutputResult {
-  if (!req.sharedMemory) throw internal(`output '${tensor.name}' goes to shared memory but the request was decoded without access to it`);
-  writeSharedMemoryOutput(req.sharedMemory, ref, tensor);
-  return { tensor, binary: false, sharedMemory: ref };
 }
 
 // Models have a handful of outputs: a scan beats building a Map per request.

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { DataType, Tensor, TensorData } from '../backends/types.js';
 import { bytesOf, decodeBytesElements, elementSize, viewOrCopy, writeBytesElements, type NumericData } from './datatypes.js';
 import { LarchError, invalidArgument, notFound } from './errors.js';
-import type { Parameters } from './infer-request.js';
+import type { Parameters, RequestedOutput } from './infer-request.js';
 
 /** Where a tensor's bytes are: a registered region, an offset into it and a size. */
 export interface SharedMemoryRef {
@@ -34,6 +34,8 @@ export interface RegionStatus {
 
 /** What inference needs: the bytes of an input region, and a place for an output's bytes. */
 export interface SharedMemoryAccess {
+  /** Throws unless `ref` lies inside a registered region (outputs are checked before the model runs). */
+  check(ref: SharedMemoryRef, what: string): void;
   read(ref: SharedMemoryRef, what: string): Buffer;
   write(ref: SharedMemoryRef, bytes: Uint8Array, what: string): void;
 }
@@ -50,6 +52,7 @@ export class SharedMemoryOnMainThread extends Error {
 
 /** The access of a thread without regions (see SharedMemoryOnMainThread). */
 export const noSharedMemoryHere: SharedMemoryAccess = {
+  check() { throw new SharedMemoryOnMainThread(); },
   read() { throw new SharedMemoryOnMainThread(); },
   write() { throw new SharedMemoryOnMainThread(); },
 };
@@ -94,44 +97,79 @@ export function sharedMemoryInput(access: SharedMemoryAccess, ref: SharedMemoryR
   return datatype === 'BYTES' ? decodeBytesElements(bytes, count, what) : viewOrCopy(datatype, bytes);
 }
 
-/** Writes an output tensor's bytes into its region (BYTES elements each after a 4-byte length, as on the wire). */
-export function writeSharedMemoryOutput(access: SharedMemoryAccess, ref: SharedMemoryRef, tensor: Tensor): void {
-  let bytes: Uint8Array;
-  if (tensor.datatype === 'BYTES') {
-    const elems = tensor.data as Buffer[];
-    const out = Buffer.allocUnsafe(elems.reduce((n, e) => n + 4 + e.length, 0));
-    writeBytesElements(elems, out, 0);
-    bytes = out;
-  } else {
-    bytes = bytesOf(tensor.data as NumericData);
+/** Output regions are checked before the model runs: a bad one fails the request, not its answer. */
+export function checkOutputRegions(access: SharedMemoryAccess, outputs: readonly RequestedOutput[] | undefined): void {
+  if (!outputs) return;
+  for (const o of outputs) if (o.sharedMemory) access.check(o.sharedMemory, `output '${o.name}'`);
+}
+
+/** A tensor's bytes as they go into a region (BYTES elements each after a 4-byte length, as on the wire). */
+function serialized(tensor: Tensor): Uint8Array {
+  if (tensor.datatype !== 'BYTES') return bytesOf(tensor.data as NumericData);
+  const elems = tensor.data as Buffer[];
+  const out = Buffer.allocUnsafe(elems.reduce((n, e) => n + 4 + e.length, 0));
+  writeBytesElements(elems, out, 0);
+  return out;
+}
+
+/**
+ * Writes the outputs that go to shared memory into their regions; every size is checked before
+ * any is written, so a failed request leaves the client's regions as they were.
+ */
+export function writeSharedMemoryOutputs(access: SharedMemoryAccess, outputs: readonly { tensor: Tensor; sharedMemory?: SharedMemoryRef }[]): void {
+  const pending: Array<[SharedMemoryRef, Uint8Array, string]> = [];
+  for (const { tensor, sharedMemory: ref } of outputs) {
+    if (!ref) continue;
+    const bytes = serialized(tensor);
+    const what = `output '${tensor.name}'`;
+    if (bytes.byteLength > ref.byteSize) {
+      throw invalidArgument(`${what} has ${bytes.byteLength} bytes but its shared_memory_byte_size is ${ref.byteSize}; give a larger region`);
+    }
+    pending.push([ref, bytes, what]);
   }
-  access.write(ref, bytes, `output '${tensor.name}'`);
+  for (const [ref, bytes, what] of pending) access.write(ref, bytes, what);
 }
 
 interface Region extends RegionStatus {
+  object: SharedObject;
+}
+
+/** An open shared-memory object; regions of the same object share its descriptor. */
+interface SharedObject {
+  id: string;  // device:inode
   fd: number;
+  regions: number;
+}
+
+// Bounds on what clients can make the server hold open: each object is a file descriptor.
+const kMaxRegions = 4096;
+const kMaxObjects = 256;
+
+export interface SharedMemoryLimits {
+  /** Where shm_open keeps its objects (tests may point it elsewhere). */
+  dir?: string;
+  /** The largest input read from a region (bytes): the server's --http-max-input-size. */
+  maxInputBytes?: number;
 }
 
 /** The registered system shared-memory regions of one server. */
 export class SystemSharedMemory implements SharedMemoryAccess {
   readonly #regions = new Map<string, Region>();
+  readonly #objects = new Map<string, SharedObject>();
   readonly #allowed: boolean;
   readonly #dir: string;
+  readonly #maxInputBytes: number;
 
-  /** `dir`: where shm_open keeps its objects (tests may point it elsewhere). */
-  constructor(allowed: boolean, dir = SHM_DIR) {
+  constructor(allowed: boolean, limits: SharedMemoryLimits = {}) {
     this.#allowed = allowed;
-    this.#dir = dir;
-  }
-
-  #checkAllowed(): void {
-    if (!this.#allowed) {
-      throw new LarchError('UNSUPPORTED', 'client shared memory is disabled; start the server with --allow-client-shm=true to register regions (as with Triton)');
-    }
+    this.#dir = limits.dir ?? SHM_DIR;
+    this.#maxInputBytes = limits.maxInputBytes ?? 64 * 1024 * 1024;
   }
 
   register(name: unknown, key: unknown, offset: unknown, byteSize: unknown): void {
-    this.#checkAllowed();
+    if (!this.#allowed) {
+      throw new LarchError('UNSUPPORTED', 'client shared memory is disabled; start the server with --allow-client-shm=true to register regions (as with Triton)');
+    }
     if (typeof name !== 'string' || name === '') throw invalidArgument('a shared-memory region needs a non-empty "name"');
     if (typeof key !== 'string') throw invalidArgument(`shared-memory region '${name}' needs a string "key" (the name given to shm_open)`);
     const off = nonNegativeInteger(offset ?? 0, `shared-memory region '${name}' "offset"`);
@@ -139,30 +177,47 @@ export class SystemSharedMemory implements SharedMemoryAccess {
     if (this.#regions.has(name)) {
       throw new LarchError('ALREADY_EXISTS', `shared-memory region '${name}' is already registered; unregister it first`);
     }
+    if (this.#regions.size >= kMaxRegions) {
+      throw new LarchError('RESOURCE_EXHAUSTED', `${kMaxRegions} shared-memory regions are registered, the most larch keeps; unregister some first`);
+    }
     // shm_open's name: one leading slash, then a single path component.
-    const object = key.replace(/^\/+/, '');
-    if (object === '' || object === '.' || object === '..' || object.includes('/') || object.includes('\0')) {
+    const objectName = key.replace(/^\/+/, '');
+    if (objectName === '' || objectName === '.' || objectName === '..' || objectName.includes('/') || objectName.includes('\0')) {
       throw invalidArgument(`shared-memory key "${key}" is not a shm_open name ("/name", one component)`);
     }
     let fd: number;
     try {
       // No symbolic links (the key names an object in the shm folder, not a file elsewhere), and
       // no waiting on a FIFO someone put there (the object must be a plain file, checked below).
-      fd = openSync(path.join(this.#dir, object), constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(path.join(this.#dir, objectName), constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (err) {
       throw invalidArgument(`unable to open shared-memory object "${key}" for region '${name}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    let object: SharedObject;
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw invalidArgument(`shared-memory key "${key}" does not name a shared-memory object`);
       if (off + size > st.size) {
         throw invalidArgument(`shared-memory region '${name}' (offset ${off}, byte_size ${size}) extends past the end of "${key}" (${st.size} bytes)`);
       }
+      const id = `${st.dev}:${st.ino}`;
+      const known = this.#objects.get(id);
+      if (known) {
+        closeSync(fd);
+        object = known;
+      } else {
+        if (this.#objects.size >= kMaxObjects) {
+          throw new LarchError('RESOURCE_EXHAUSTED', `regions of ${kMaxObjects} shared-memory objects are registered, the most larch keeps open; unregister some first`);
+        }
+        object = { id, fd, regions: 0 };
+        this.#objects.set(id, object);
+      }
     } catch (err) {
       closeSync(fd);
       throw err;
     }
-    this.#regions.set(name, { name, key, offset: off, byte_size: size, fd });
+    object.regions++;
+    this.#regions.set(name, { name, key, offset: off, byte_size: size, object });
   }
 
   /**
@@ -171,14 +226,16 @@ export class SystemSharedMemory implements SharedMemoryAccess {
    */
   unregister(name?: string): void {
     if (!name) {
-      for (const r of this.#regions.values()) closeSync(r.fd);
-      this.#regions.clear();
+      this.close();
       return;
     }
     const r = this.#regions.get(name);
     if (!r) return;
-    closeSync(r.fd);
     this.#regions.delete(name);
+    if (--r.object.regions === 0) {
+      this.#objects.delete(r.object.id);
+      closeSync(r.object.fd);
+    }
   }
 
   status(name?: string): RegionStatus[] {
@@ -188,12 +245,14 @@ export class SystemSharedMemory implements SharedMemoryAccess {
     return [statusOf(r)];
   }
 
-  /** Closes every region (server shutdown). */
+  /** Unregisters every region (also at server shutdown). */
   close(): void {
-    for (const r of this.#regions.values()) closeSync(r.fd);
+    for (const o of this.#objects.values()) closeSync(o.fd);
+    this.#objects.clear();
     this.#regions.clear();
   }
 
+  /** The region of `ref` and the position of its bytes in the object. Looked up by name on every use. */
   #locate(ref: SharedMemoryRef, what: string): [Region, number] {
     const r = this.#regions.get(ref.region);
     if (!r) throw invalidArgument(`${what} names shared-memory region '${ref.region}', which is not registered`);
@@ -203,12 +262,19 @@ export class SystemSharedMemory implements SharedMemoryAccess {
     return [r, r.offset + ref.offset];
   }
 
+  check(ref: SharedMemoryRef, what: string): void {
+    this.#locate(ref, what);
+  }
+
   read(ref: SharedMemoryRef, what: string): Buffer {
     const [r, at] = this.#locate(ref, what);
+    if (ref.byteSize > this.#maxInputBytes) {
+      throw new LarchError('PAYLOAD_TOO_LARGE', `${what} has ${ref.byteSize} bytes in shared memory, more than the largest accepted input (${this.#maxInputBytes} bytes, --http-max-input-size)`);
+    }
     const out = Buffer.allocUnsafe(ref.byteSize);
     let done = 0;
     while (done < out.length) {
-      const n = readSync(r.fd, out, done, out.length - done, at + done);
+      const n = this.#io(() => readSync(r.object.fd, out, done, out.length - done, at + done), r, 'reading', what);
       if (n === 0) throw invalidArgument(`${what}: shared-memory object "${r.key}" of region '${r.name}' is shorter than when it was registered`);
       done += n;
     }
@@ -218,10 +284,21 @@ export class SystemSharedMemory implements SharedMemoryAccess {
   write(ref: SharedMemoryRef, bytes: Uint8Array, what: string): void {
     const [r, at] = this.#locate(ref, what);
     if (bytes.byteLength > ref.byteSize) {
-      throw invalidArgument(`${what}: the output has ${bytes.byteLength} bytes but shared_memory_byte_size is ${ref.byteSize}; give a larger region`);
+      throw invalidArgument(`${what} has ${bytes.byteLength} bytes but its shared_memory_byte_size is ${ref.byteSize}; give a larger region`);
     }
     let done = 0;
-    while (done < bytes.byteLength) done += writeSync(r.fd, bytes, done, bytes.byteLength - done, at + done);
+    while (done < bytes.byteLength) {
+      done += this.#io(() => writeSync(r.object.fd, bytes, done, bytes.byteLength - done, at + done), r, 'writing', what);
+    }
+  }
+
+  /** A read or write of a region; a failure (a full tmpfs, say) is the request's error, named. */
+  #io(op: () => number, r: Region, doing: string, what: string): number {
+    try {
+      return op();
+    } catch (err) {
+      throw invalidArgument(`${what}: ${doing} shared-memory region '${r.name}' ("${r.key}") failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   }
 }
 

@@ -87,7 +87,7 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
   const started: Array<{ stop(timeoutMs: number): Promise<void> }> = [];
   // One set of shared-memory regions for both front ends: a region registered over gRPC can be
   // named in an HTTP request, as in Triton.
-  const sharedMemory = new SystemSharedMemory(options.allowClientShm ?? false);
+  const sharedMemory = new SystemSharedMemory(options.allowClientShm ?? false, { maxInputBytes: maxInput });
   const closeAll = async (timeoutMs: number) => {
     await Promise.all(started.map((s) => s.stop(timeoutMs)));
     sharedMemory.close();

@@ -3,12 +3,13 @@
 // gRPC with objects in /dev/shm, predictions checked against the fixtures.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type LarchServer } from '../../lib/index.js';
 import { LarchError } from '../../lib/protocol/errors.js';
-import { SystemSharedMemory } from '../../lib/protocol/shared-memory.js';
+import { sharedMemoryInput, SystemSharedMemory, writeSharedMemoryOutputs } from '../../lib/protocol/shared-memory.js';
 import { compare, filCases, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { grpcClient, type InferenceClient } from './grpc-client.js';
 
@@ -26,13 +27,13 @@ describe('SystemSharedMemory (the region registry)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('refuses registration unless allowed, saying how to allow it', () => {
-    const shm = new SystemSharedMemory(false, dir);
+    const shm = new SystemSharedMemory(false, { dir });
     assert.match(code(() => shm.register('r', '/obj', 0, 8)), /^UNSUPPORTED: .*--allow-client-shm=true/);
     assert.deepEqual(shm.status(), []);
   });
 
   it('registers, reports, reads, writes and unregisters regions', () => {
-    const shm = new SystemSharedMemory(true, dir);
+    const shm = new SystemSharedMemory(true, { dir });
     shm.register('a', '/obj', 16, 32);
     shm.register('b', 'obj', 0, 64);  // the leading slash of a shm_open name is optional
     assert.deepEqual(shm.status('a'), [{ name: 'a', key: '/obj', offset: 16, byte_size: 32 }]);
@@ -49,7 +50,7 @@ describe('SystemSharedMemory (the region registry)', () => {
   });
 
   it('refuses bad registrations with the reason', () => {
-    const shm = new SystemSharedMemory(true, dir);
+    const shm = new SystemSharedMemory(true, { dir });
     assert.match(code(() => shm.register('r', '/missing', 0, 8)), /^INVALID_ARGUMENT: unable to open shared-memory object "\/missing".*ENOENT/);
     assert.match(code(() => shm.register('r', '/obj', 60, 8)), /extends past the end of "\/obj" \(64 bytes\)/);
     assert.match(code(() => shm.register('r', '../etc/passwd', 0, 8)), /not a shm_open name/);
@@ -65,15 +66,61 @@ describe('SystemSharedMemory (the region registry)', () => {
   });
 
   it('checks every tensor against its region, and survives an object that shrank', () => {
-    const shm = new SystemSharedMemory(true, dir);
+    const shm = new SystemSharedMemory(true, { dir });
     writeFileSync(path.join(dir, 'shrinks'), Buffer.alloc(32));
     shm.register('s', '/shrinks', 0, 32);
     assert.match(code(() => shm.read({ region: 'nope', offset: 0, byteSize: 4 }, "input 'x'")), /input 'x' names shared-memory region 'nope', which is not registered/);
     assert.match(code(() => shm.read({ region: 's', offset: 30, byteSize: 4 }, "input 'x'")), /offset 30 \+ byte_size 4 exceed shared-memory region 's' \(32 bytes\)/);
-    assert.match(code(() => shm.write({ region: 's', offset: 0, byteSize: 4 }, Buffer.alloc(8), "output 'y'")), /has 8 bytes but shared_memory_byte_size is 4/);
+    assert.match(code(() => shm.write({ region: 's', offset: 0, byteSize: 4 }, Buffer.alloc(8), "output 'y'")), /has 8 bytes but its shared_memory_byte_size is 4/);
     // A client may shrink its object after registering it: the read fails, nothing crashes.
     truncateSync(path.join(dir, 'shrinks'), 8);
     assert.match(code(() => shm.read({ region: 's', offset: 0, byteSize: 16 }, "input 'x'")), /shorter than when it was registered/);
+    shm.close();
+  });
+
+  it('regions of one object share its descriptor; the numbers of regions and objects are bounded', () => {
+    const shm = new SystemSharedMemory(true, { dir });
+    shm.register('one', '/obj', 0, 8);
+    shm.register('two', '/obj', 8, 8);
+    shm.unregister('one');
+    assert.equal(shm.read({ region: 'two', offset: 0, byteSize: 8 }, 'input i').length, 8);  // still open
+    shm.unregister();
+    for (let i = 0; i < 4096; i++) shm.register(`r${i}`, '/obj', 0, 1);
+    assert.match(code(() => shm.register('r4096', '/obj', 0, 1)), /^RESOURCE_EXHAUSTED: 4096 shared-memory regions/);
+    shm.unregister();
+    for (let i = 0; i < 256; i++) {
+      writeFileSync(path.join(dir, `o${i}`), Buffer.alloc(1));
+      shm.register(`o${i}`, `/o${i}`, 0, 1);
+    }
+    writeFileSync(path.join(dir, 'o256'), Buffer.alloc(1));
+    assert.match(code(() => shm.register('o256', '/o256', 0, 1)), /^RESOURCE_EXHAUSTED: regions of 256 shared-memory objects/);
+    shm.unregister('o0');
+    shm.register('o256', '/o256', 0, 1);
+    shm.close();
+  });
+
+  it('inputs above the largest accepted input are refused before anything is read', () => {
+    writeFileSync(path.join(dir, 'big'), Buffer.alloc(4096));
+    const shm = new SystemSharedMemory(true, { dir, maxInputBytes: 1024 });
+    shm.register('big', '/big', 0, 4096);
+    assert.match(code(() => shm.read({ region: 'big', offset: 0, byteSize: 2048 }, "input 'x'")), /^PAYLOAD_TOO_LARGE: input 'x' has 2048 bytes in shared memory, more than the largest accepted input \(1024 bytes/);
+    shm.close();
+  });
+
+  it('BYTES tensors travel as length-prefixed elements; no output is written when one does not fit', () => {
+    writeFileSync(path.join(dir, 'bytes'), Buffer.alloc(64));
+    const shm = new SystemSharedMemory(true, { dir });
+    shm.register('b', '/bytes', 0, 64);
+    writeSharedMemoryOutputs(shm, [{ tensor: { name: 's', datatype: 'BYTES', shape: [2], data: [Buffer.from('hé'), Buffer.from('')] }, sharedMemory: { region: 'b', offset: 0, byteSize: 16 } }]);
+    const back = sharedMemoryInput(shm, { region: 'b', offset: 0, byteSize: 11 }, 'BYTES', 2, "input 's'") as Buffer[];
+    assert.deepEqual(back.map((e) => e.toString()), ['hé', '']);
+    const before = readFileSync(path.join(dir, 'bytes'));
+    const outputs = [
+      { tensor: { name: 'a', datatype: 'FP32' as const, shape: [1], data: new Float32Array([1]) }, sharedMemory: { region: 'b', offset: 32, byteSize: 4 } },
+      { tensor: { name: 'c', datatype: 'FP32' as const, shape: [2], data: new Float32Array([1, 2]) }, sharedMemory: { region: 'b', offset: 40, byteSize: 4 } },
+    ];
+    assert.throws(() => writeSharedMemoryOutputs(shm, outputs), /output 'c' has 8 bytes but its shared_memory_byte_size is 4/);
+    assert.deepEqual(readFileSync(path.join(dir, 'bytes')), before);  // 'a' was not written either
     shm.close();
   });
 });
@@ -175,6 +222,74 @@ describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev
       assert.equal(compare(got, rowSlice(fil.outputs[0]!, k * 7, n) as Float32Array, fil.outputs[0]!.tolerance), '', `request ${k}`);
     }
     await post('/v2/systemsharedmemory/unregister', '');
+  });
+
+  it('HTTP: an output-only region with binary inputs, compressed bodies, bad output regions fail before the model runs', async () => {
+    const perRow = fil.inputs[0]!.perRow, width = fil.outputs[0]!.perRow;
+    const n = 2, requests = 9;
+    const outKey = shmObject('fil-out-only', 4 * width * n * requests);
+    await post('/v2/systemsharedmemory/region/out_only/register', { key: outKey, offset: 0, byte_size: 4 * width * n * requests });
+    const body = (k: number, region = 'out_only') => {
+      const rows = rowSlice(fil.inputs[0]!, k * 3, n);
+      const header = Buffer.from(JSON.stringify({
+        inputs: [{ name: 'input__0', datatype: 'FP32', shape: [n, perRow], parameters: { binary_data_size: rows.byteLength } }],
+        outputs: [{ name: 'output__0', parameters: { shared_memory_region: region, shared_memory_byte_size: 4 * width * n, shared_memory_offset: k * 4 * width * n } }],
+      }));
+      return [Buffer.concat([header, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)]), header.length] as const;
+    };
+    const encodings = [['identity', (b: Buffer) => b], ['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync]] as const;
+    await Promise.all(Array.from({ length: requests }, async (_, k) => {
+      const [raw, headerLength] = body(k);
+      const [encoding, encode] = encodings[k % 3]!;
+      const r = await post(`/v2/models/${fil.model}/infer`, encode(raw), { connection: 'close', 'content-encoding': encoding, 'inference-header-content-length': String(headerLength) });
+      assert.equal(r.status, 200, await r.text());
+    }));
+    const out = readFileSync(shmFile(outKey));
+    for (let k = 0; k < requests; k++) {
+      const bytes = out.subarray(k * 4 * width * n, (k + 1) * 4 * width * n);
+      const got = new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
+      assert.equal(compare(got, rowSlice(fil.outputs[0]!, k * 3, n) as Float32Array, fil.outputs[0]!.tolerance), '', `request ${k}`);
+    }
+    // An unregistered output region fails the request before the model runs: no success counted.
+    const successes = async () => ((await (await fetch(`${base}/v2/models/${fil.model}/stats`)).json()) as { model_stats: Array<{ inference_stats: { success: { count: number } } }> }).model_stats[0]!.inference_stats.success.count;
+    const before = await successes();
+    for (let k = 0; k < 4; k++) {
+      const [raw, headerLength] = body(0, 'not_registered');
+      const r = await post(`/v2/models/${fil.model}/infer`, raw, { connection: 'close', 'inference-header-content-length': String(headerLength) });
+      assert.equal(r.status, 400);
+      assert.match(((await r.json()) as { error: string }).error, /output 'output__0' names shared-memory region 'not_registered', which is not registered/);
+    }
+    assert.equal(await successes(), before);
+    await post('/v2/systemsharedmemory/unregister', '');
+  });
+
+  it('gRPC ModelStreamInfer: outputs to a region, a bad region answered on the stream', async () => {
+    const perRow = fil.inputs[0]!.perRow, width = fil.outputs[0]!.perRow;
+    const key = shmObject('stream-out', 4 * width * 4);
+    await grpc.call('SystemSharedMemoryRegister', { name: 'stream_out', key, offset: 0, byte_size: 4 * width * 4 });
+    const rows = rowSlice(fil.inputs[0]!, 10, 4);
+    const request = (region: string) => ({
+      model_name: fil.model, id: region,
+      inputs: [{ name: 'input__0', datatype: 'FP32', shape: [4, perRow] }],
+      outputs: [{ name: 'output__0', parameters: { shared_memory_region: { string_param: region }, shared_memory_byte_size: { int64_param: 4 * width * 4 } } }],
+      raw_input_contents: [Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)],
+    });
+    const stream = grpc.stream();
+    const replies: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const done = new Promise<void>((resolve, reject) => { stream.on('data', (m) => replies.push(m)); stream.on('end', resolve); stream.on('error', reject); });
+    stream.write(request('stream_out'));
+    stream.write(request('missing_region'));
+    stream.end();
+    await done;
+    assert.equal(replies.length, 2);
+    const ok = replies.find((m) => m.infer_response?.id === 'stream_out')!;
+    assert.equal(ok.error_message, '');
+    assert.equal(ok.infer_response.raw_output_contents[0].length, 0);
+    const bad = replies.find((m) => m.error_message)!;
+    assert.match(bad.error_message, /'missing_region', which is not registered/);
+    const got = new Float32Array(Uint8Array.prototype.slice.call(readFileSync(shmFile(key))).buffer);
+    assert.equal(compare(got, rowSlice(fil.outputs[0]!, 10, 4) as Float32Array, fil.outputs[0]!.tolerance), '');
+    await grpc.call('SystemSharedMemoryUnregister', { name: '' });
   });
 
   it('gRPC: a region input beside a raw one, a region output beside a raw one', async () => {
