@@ -1,13 +1,17 @@
 // The Triton FIL backend's parameters and output semantics (its docs/model_config.md), as pure
 // functions of a ModelConfig and the loaded forest's shape:
-//   output_class=false                      -> output__0 is the model's predict() value
-//   output_class=true,  predict_proba=false -> the class: argmax for multiclass; value > threshold
-//                                              (default 0.5) for single-output classifiers
-//   predict_proba=true                      -> per-class probabilities; binary models give two
-//                                              columns [1 - p, p]
-// storage_type, algo, threads_per_tree, blocks_per_sm, transfer_threshold,
-// use_experimental_optimizations and xgboost_allow_unknown_field tune FIL's GPU kernels or its
-// parser; they do not change results and are accepted and ignored here.
+//   is_classifier=false                      -> output__0 is the model's predict() value
+//   is_classifier=true,  predict_proba=false -> the class: argmax for multiclass; value > threshold
+//                                               (default 0.5) for single-output classifiers
+//   predict_proba=true                       -> per-class probabilities; a binary model gives two
+//                                               columns [1 - p, p] when output__0 has dims [ 2 ],
+//                                               its one probability when dims are [ 1 ] (FIL
+//                                               treats binary models as one class)
+// `is_classifier` is the parameter since FIL 25.09; `output_class`, its earlier name, still
+// decides when it is given (as in FIL, which maps it onto is_classifier).
+// storage_type, algo, layout, threads_per_tree, chunk_size, blocks_per_sm, cpu_nthread,
+// transfer_threshold, use_experimental_optimizations and xgboost_allow_unknown_field tune FIL's
+// kernels or its parser; they do not change results and are accepted and ignored here.
 import { LarchError } from '../protocol/errors.js';
 import { configParameter, type ModelConfig } from '../repository/model-config.js';
 import { filModelType } from '../repository/fil-files.js';
@@ -52,18 +56,25 @@ export function filParameters(config: ModelConfig): FilParameters {
   const threshold = t === undefined || t.trim() === '' ? 0.5 : Number(t);
   if (!Number.isFinite(threshold))
     throw new LarchError('INVALID_ARGUMENT', `parameter threshold of model "${config.name}" must be a number, got "${t}"`);
-  return { format, outputClass: boolParameter(config, 'output_class'), predictProba: boolParameter(config, 'predict_proba'), threshold };
+  const legacy = configParameter(config, 'output_class');
+  const outputClass = legacy !== undefined && legacy.trim() !== '' ? boolParameter(config, 'output_class') : boolParameter(config, 'is_classifier');
+  return { format, outputClass, predictProba: boolParameter(config, 'predict_proba'), threshold };
 }
 
-/** The output mode and output__0's width (values per row) for a loaded forest. */
-export function filOutput(model: Model, p: FilParameters): { mode: FilOutputMode; width: number } {
+/**
+ * The output mode and output__0's width (values per row) for a loaded forest. `declaredWidth`:
+ * output__0's dims in the config, when it gives them (a binary model's predict_proba output is
+ * one or two columns, as declared; two when auto-completed).
+ */
+export function filOutput(model: Model, p: FilParameters, declaredWidth?: number): { mode: FilOutputMode; width: number } {
   const valueWidth = model.outputsPerRow('value');
   // XGBoost multi:softmax (and similar) already predicts the class as its value.
   const valueIsClass = model.task === 'multiclass' && valueWidth === model.outputsPerRow('class') && model.numClass > 1;
   if (p.predictProba) {
     if (valueIsClass)
       throw new LarchError('INVALID_ARGUMENT', 'predict_proba needs a model that predicts probabilities; this one predicts classes (e.g. multi:softmax)');
-    return valueWidth === 1 ? { mode: 'proba_binary', width: 2 } : { mode: 'value', width: valueWidth };
+    if (valueWidth !== 1) return { mode: 'value', width: valueWidth };
+    return declaredWidth === 1 ? { mode: 'value', width: 1 } : { mode: 'proba_binary', width: 2 };
   }
   if (p.outputClass) {
     if (valueIsClass) return { mode: 'value', width: valueWidth };

@@ -38,7 +38,8 @@ function ioDefaults(kind: 'input' | 'output', fields: Record<string, unknown>): 
 /** Triton FIL auto-complete: input__0 / output__0 from the model, max_batch_size, dynamic batching. */
 export function autoCompleteFilConfig(config: ModelConfig, model: Model): ModelConfig {
   const cfg: ModelConfig = { ...config };
-  const { width } = filOutput(model, filParameters(cfg));
+  const given = cfg.output.length === 1 && cfg.output[0]!.dims.length === 1 ? cfg.output[0]!.dims[0] : undefined;
+  const { width } = filOutput(model, filParameters(cfg), given);
   if (cfg.max_batch_size === 0) {
     cfg.max_batch_size = FIL_DEFAULT_MAX_BATCH_SIZE;
     if (!cfg.dynamic_batching && !cfg.sequence_batching && !cfg.ensemble_scheduling) {
@@ -84,7 +85,7 @@ function checkTensors(config: ModelConfig, model: Model, width: number): { input
       `input "${input.name}" of model "${config.name}" has dims [${input.dims.join(', ')}], but the model has ${model.numFeature} features (dims: [ ${model.numFeature} ])`);
   if (output.dims.length !== 1 || output.dims[0] !== width)
     throw new LarchError('INVALID_ARGUMENT',
-      `output "${output.name}" of model "${config.name}" has dims [${output.dims.join(', ')}], but with these output_class / predict_proba settings the model gives ${width} value(s) per row (dims: [ ${width} ])`);
+      `output "${output.name}" of model "${config.name}" has dims [${output.dims.join(', ')}], but with these is_classifier (output_class) / predict_proba settings the model gives ${width} value(s) per row (dims: [ ${width} ])`);
   return { inputs: [input], outputs: [output] };
 }
 
@@ -138,7 +139,8 @@ export const filBackend: Backend = {
     const params = filParameters(config);
     const batch = batchConfigOf(config);
     const model = await loadForest(config, ctx);
-    const { mode, width } = filOutput(model, params);
+    const declared = config.output.length === 1 && config.output[0]!.dims.length === 1 ? config.output[0]!.dims[0] : undefined;
+    const { mode, width } = filOutput(model, params, declared);
     const { inputs, outputs } = checkTensors(config, model, width);
     if (config.instance_group.some((g) => g.kind === 'KIND_GPU'))
       process.emitWarning(`model "${config.name}": instance_group KIND_GPU runs on larch's CPU forest evaluator`, { code: 'LARCH_FIL_CPU' });

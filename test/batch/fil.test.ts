@@ -106,7 +106,20 @@ test('binary classifier: probability, class by threshold, and two-column predict
     assert.ok(close(pr.out[2 * r + 1]!, p[r]!, 1e-5));
     assert.ok(close(pr.out[2 * r]!, 1 - p[r]!, 1e-5));
   }
-  for (const m of [value, proba]) {
+  // FIL 25.09's parameter name is is_classifier; output_class, the earlier one, wins when given.
+  const named = await load(BINARY.file, cfgText + params({ model_type: 'treelite_checkpoint', is_classifier: 'true', threshold: '0.3' }));
+  const n = await inferAll(named.model, X, BINARY.features, rows);
+  for (let r = 0; r < rows; r++) assert.equal(n.out[r], p[r]! > 0.3 ? 1 : 0, `is_classifier row ${r}`);
+  const overridden = await load(BINARY.file, cfgText + params({ model_type: 'treelite_checkpoint', is_classifier: 'true', output_class: 'false' }));
+  const o = await inferAll(overridden.model, X, BINARY.features, rows);
+  for (let r = 0; r < rows; r++) assert.ok(close(o.out[r]!, p[r]!, 1e-5), `output_class=false wins, row ${r}`);
+  // predict_proba with output dims [ 1 ]: FIL's one probability per row for a binary model.
+  const oneColumn = await load(BINARY.file, cfgText + 'output [{ name: "output__0" data_type: TYPE_FP32 dims: [ 1 ] }]\n' +
+    params({ model_type: 'treelite_checkpoint', is_classifier: 'true', predict_proba: 'true' }));
+  const one = await inferAll(oneColumn.model, X, BINARY.features, rows);
+  assert.equal(one.width, 1);
+  for (let r = 0; r < rows; r++) assert.ok(close(one.out[r]!, p[r]!, 1e-5), `one-column predict_proba row ${r}`);
+  for (const m of [value, proba, named, overridden, oneColumn]) {
     await m.model.unload();
     await rm(m.dir, { recursive: true });
   }
@@ -169,7 +182,7 @@ test('configs that contradict the model or FIL are refused with the reason', asy
   const io = (inDims: number, outDims: number) =>
     `input [{ name: "input__0" data_type: TYPE_FP32 dims: [ ${inDims} ] }]\noutput [{ name: "output__0" data_type: TYPE_FP32 dims: [ ${outDims} ] }]\n`;
   await bad('max_batch_size: 8\n' + io(19, 1) + params({ model_type: 'treelite_checkpoint' }), /20 features/);
-  await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint', predict_proba: 'true' }), /2 value\(s\) per row/);
+  await bad('max_batch_size: 8\n' + io(20, 3) + params({ model_type: 'treelite_checkpoint', predict_proba: 'true' }), /2 value\(s\) per row/);
   await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'xgboost' }), /legacy binary/, 'UNSUPPORTED');
   await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint', output_class: 'maybe' }), /"true" or "false"/);
   await bad('max_batch_size: 0\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint' }), /max_batch_size >= 1/);
