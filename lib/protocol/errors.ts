@@ -1,16 +1,22 @@
 // The one catalogue of larch's error codes: each with its HTTP status and gRPC status code.
 // Front ends map errors to the wire only through `httpStatusOf` / `grpcStatusOf`.
-
+//
+// The wire statuses are Triton's (its HTTP server's and gRPC server's mapping of its error
+// codes): NOT_FOUND 404, UNAVAILABLE 503, UNSUPPORTED 501 / UNIMPLEMENTED, INTERNAL 500, and 400
+// for invalid arguments, existing names and cancellations. larch's finer codes map onto the
+// status Triton answers the same situation with: a full queue and an expired queue timeout are
+// UNAVAILABLE there ("Exceeds maximum queue size", "Request timeout expired"), an oversized body
+// is a bad request.
 export const ErrorCodes = {
   INVALID_ARGUMENT: { http: 400, grpc: 3 },
   NOT_FOUND: { http: 404, grpc: 5 },
-  ALREADY_EXISTS: { http: 409, grpc: 6 },
+  ALREADY_EXISTS: { http: 400, grpc: 6 },
   UNAVAILABLE: { http: 503, grpc: 14 },
-  UNSUPPORTED: { http: 400, grpc: 12 },          // well-formed but not implemented (gRPC UNIMPLEMENTED)
-  PAYLOAD_TOO_LARGE: { http: 413, grpc: 8 },     // gRPC RESOURCE_EXHAUSTED
-  RESOURCE_EXHAUSTED: { http: 429, grpc: 8 },    // queue full
-  DEADLINE_EXCEEDED: { http: 504, grpc: 4 },     // queue timeout
-  CANCELLED: { http: 499, grpc: 1 },
+  UNSUPPORTED: { http: 501, grpc: 12 },          // well-formed but not implemented (gRPC UNIMPLEMENTED)
+  PAYLOAD_TOO_LARGE: { http: 400, grpc: 3 },     // a body or tensor above --http-max-input-size
+  RESOURCE_EXHAUSTED: { http: 503, grpc: 14 },   // queue full (max_queue_size)
+  DEADLINE_EXCEEDED: { http: 503, grpc: 14 },    // queue timeout
+  CANCELLED: { http: 400, grpc: 1 },
   INTERNAL: { http: 500, grpc: 13 },
 } as const;
 

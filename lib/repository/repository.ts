@@ -338,7 +338,7 @@ export class ModelRepository implements ModelRepositoryView {
 
   async load(name: string, request?: LoadRequest): Promise<void> {
     if (this.#mode !== 'explicit') {
-      throw new LarchError('UNSUPPORTED', `explicit model load is not allowed in model control mode "${this.#mode}" (use --model-control-mode=explicit)`);
+      throw new LarchError('UNAVAILABLE', `explicit model load / unload is not allowed in model control mode "${this.#mode}" (start the server with --model-control-mode=explicit)`);
     }
     if (!/^[^/\\]+$/.test(name) || name === '.' || name === '..') {
       throw new LarchError('INVALID_ARGUMENT', `"${name}" is not a valid model name`);
@@ -348,7 +348,7 @@ export class ModelRepository implements ModelRepositoryView {
 
   async unload(name: string, _options?: { unloadDependents?: boolean }): Promise<void> {
     if (this.#mode !== 'explicit') {
-      throw new LarchError('UNSUPPORTED', `explicit model unload is not allowed in model control mode "${this.#mode}" (use --model-control-mode=explicit)`);
+      throw new LarchError('UNAVAILABLE', `explicit model load / unload is not allowed in model control mode "${this.#mode}" (start the server with --model-control-mode=explicit)`);
     }
     if (!this.#entries.has(name) && !(await scanModel(this.#root, name))) {
       throw new LarchError('NOT_FOUND', `unknown model "${name}"`);

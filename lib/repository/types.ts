@@ -38,7 +38,7 @@ export interface ModelRepositoryView {
   metadata(name: string, version?: string): ModelMetadataView;
   /** The effective model config in Triton's JSON form (protobuf JSON mapping, snake_case). */
   config(name: string, version?: string): Record<string, unknown>;
-  /** Explicit model control. Throws UNSUPPORTED when the control mode is not explicit. */
+  /** Explicit model control. Throws UNAVAILABLE when the control mode is not explicit (as Triton does). */
   load(name: string, request?: LoadRequest): Promise<void>;
   unload(name: string, options?: { unloadDependents?: boolean }): Promise<void>;
   /** Statistics of every loaded version, or of one model / version. */

@@ -32,7 +32,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'allow-grpc', kind: 'bool', key: 'allowGrpc', dflt: 'true', help: 'Serve gRPC.' },
   { name: 'allow-metrics', kind: 'bool', key: 'allowMetrics', dflt: 'true', help: 'Serve Prometheus metrics.' },
   { name: 'http-thread-count', kind: 'int', key: 'httpThreadCount', dflt: `${cores} (cores)`, help: 'HTTP front-end threads.' },
-  { name: 'http-max-input-size', kind: 'int', key: 'httpMaxInputSize', dflt: '67108864', help: 'Largest request body in bytes, after decompression (larger: 413); also the gRPC message limit.' },
+  { name: 'http-max-input-size', kind: 'int', key: 'httpMaxInputSize', dflt: '67108864', help: 'Largest request body in bytes, after decompression (larger: 400, as Triton); also the gRPC message limit.' },
   { name: 'allow-client-shm', kind: 'bool', key: 'allowClientShm', dflt: 'false', help: 'Let clients register system shared-memory regions and pass tensors through them (Triton\'s shared-memory extension; off by default, as in Triton). CUDA shared memory is refused: larch runs on the CPU.' },
   { name: 'exit-on-error', kind: 'bool', key: 'exitOnError', dflt: 'true', help: 'Exit at start-up if any model fails to load.' },
   { name: 'exit-timeout-secs', kind: 'int', key: 'exitTimeoutSecs' as keyof ServerOptions, dflt: '30', help: 'On SIGTERM/SIGINT, how long to wait for requests in flight before closing.' },

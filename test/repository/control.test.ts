@@ -78,7 +78,7 @@ test('poll mode: added, changed and removed models and versions', async () => {
   const dir = new TempRepo().model('a', { 1: 2 });
   const repo = await open(dir.root, { controlMode: 'poll', pollSeconds: 3600 });
   try {
-    await rejectsWith(repo.load('a'), 'UNSUPPORTED', /model control mode "poll"/);
+    await rejectsWith(repo.load('a'), 'UNAVAILABLE', /model control mode "poll"/);
     dir.model('b', { 1: 4 });
     await repo.pollOnce();
     assert.deepEqual(await first(repo.getModel('b').infer([fp32(1)])), [4]);

@@ -51,8 +51,8 @@ test('mode none: every model loads; a broken one is UNAVAILABLE with its reason 
     assert.equal(repo.isModelReady('good'), true);
     assert.equal(repo.isModelReady('good', '1'), true);
     assert.equal(repo.isModelReady('typo'), false);
-    await rejectsWith(repo.load('good'), 'UNSUPPORTED', /not allowed in model control mode "none"/);
-    await rejectsWith(repo.unload('good'), 'UNSUPPORTED', /not allowed/);
+    await rejectsWith(repo.load('good'), 'UNAVAILABLE', /not allowed in model control mode "none"/);
+    await rejectsWith(repo.unload('good'), 'UNAVAILABLE', /not allowed/);
   } finally {
     await repo.close();
     dir.cleanup();

@@ -102,14 +102,14 @@ export class FakeRepository implements ModelRepositoryView {
   }
   #unloaded = new Map<string, InferenceModel>();
   async load(name: string, request?: LoadRequest): Promise<void> {
-    if (!this.explicit) throw new LarchError('UNSUPPORTED', 'explicit model load / unload is not allowed if polling is enabled');
+    if (!this.explicit) throw new LarchError('UNAVAILABLE', 'explicit model load / unload is not allowed if polling is enabled');
     this.loads.push({ name, request });
     const m = this.#unloaded.get(name) ?? this.models.get(name);
     if (!m) throw notFound(`failed to load '${name}', failed to poll from model repository`);
     this.models.set(name, m);
   }
   async unload(name: string): Promise<void> {
-    if (!this.explicit) throw new LarchError('UNSUPPORTED', 'explicit model load / unload is not allowed if polling is enabled');
+    if (!this.explicit) throw new LarchError('UNAVAILABLE', 'explicit model load / unload is not allowed if polling is enabled');
     const m = this.models.get(name);
     if (m) { this.#unloaded.set(name, m); this.models.delete(name); }
   }

@@ -173,7 +173,7 @@ describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev
     const one = await fetch(`${base}/v2/systemsharedmemory/region/listed/status`);
     assert.equal(one.status, 200);
     const again = await post('/v2/systemsharedmemory/region/listed/register', { key, offset: 0, byte_size: 128 });
-    assert.equal(again.status, 409);
+    assert.equal(again.status, 400);  // ALREADY_EXISTS, as Triton answers it
     assert.equal((await post('/v2/systemsharedmemory/region/listed/unregister', '')).status, 200);
     assert.equal((await fetch(`${base}/v2/systemsharedmemory/region/listed/status`)).status, 404);
     const server = await (await fetch(`${base}/v2`)).json() as { extensions: string[] };
@@ -182,7 +182,7 @@ describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev
 
   it('CUDA shared memory is refused with the reason; its status is empty', async () => {
     const r = await post('/v2/cudasharedmemory/region/g/register', { raw_handle: { b64: 'AAAA' }, device_id: 0, byte_size: 4 });
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 501);  // UNSUPPORTED, as Triton's HTTP server answers it
     assert.match(((await r.json()) as { error: string }).error, /CUDA shared memory is not supported/);
     assert.deepEqual(await (await fetch(`${base}/v2/cudasharedmemory/status`)).json(), []);
   });
@@ -358,7 +358,7 @@ describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev
       const r = await fetch(`http://127.0.0.1:${plain.httpPort}/v2/systemsharedmemory/region/r/register`, {
         method: 'POST', body: JSON.stringify({ key: shmObject('refused', 8), offset: 0, byte_size: 8 }),
       });
-      assert.equal(r.status, 400);
+      assert.equal(r.status, 501);
       assert.match(((await r.json()) as { error: string }).error, /--allow-client-shm=true/);
     } finally {
       await plain.close();
