@@ -58,7 +58,11 @@ export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, s
   return {
     ServerLive: unary('ServerLive', hooks, () => ({ live: true })),
     ServerReady: unary('ServerReady', hooks, () => ({ ready: repo.ready })),
-    ModelReady: unary('ModelReady', hooks, (r) => ({ ready: repo.isModelReady(r.name, opt(r.version)) })),
+    // As Triton: an unknown model or version is NOT_FOUND, a failed version UNAVAILABLE.
+    ModelReady: unary('ModelReady', hooks, (r) => {
+      repo.requireReady(r.name, opt(r.version));
+      return { ready: true };
+    }),
     ServerMetadata: unary('ServerMetadata', hooks, () => ({ name: SERVER_NAME, version: serverVersion(), extensions: EXTENSIONS })),
     ModelMetadata: unary('ModelMetadata', hooks, (r) => {
       const version = opt(r.version);

@@ -104,8 +104,11 @@ export const handlers = {
     ex.json(200, JSON.stringify(modelMetadataObject(meta, maxBatchSizeOf(repository, name, version))));
   },
   modelReady: (ex, { repository }) => {
+    // As Triton: 200 when ready; otherwise the error a request would get (404 unknown model or
+    // version, 503 a version that failed to load), with its message.
     const [name, version] = modelRef(ex);
-    ex.status(repository.isModelReady(name, version) ? 200 : 400);
+    repository.requireReady(name, version);
+    ex.status(200);
   },
   modelConfig: (ex, { repository }) => {
     const [name, version] = modelRef(ex);

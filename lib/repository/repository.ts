@@ -277,6 +277,9 @@ export class ModelRepository implements ModelRepositoryView {
     return options?.readyOnly ? rows.filter((r) => r.state === 'READY') : rows;
   }
 
+  // Which version serves a request, with Triton's errors (its model life cycle's GetModel): an
+  // unknown model or version, or no ready version when none is named, is NOT_FOUND; a named
+  // version that failed to load is UNAVAILABLE. larch's messages add the reason.
   #served(name: string, version?: string): ServedVersion {
     const e = this.#entries.get(name);
     if (!e) {
@@ -288,19 +291,17 @@ export class ModelRepository implements ModelRepositoryView {
       if (v) return v;
       const reason = e.failed.get(version);
       if (reason !== undefined) throw new LarchError('UNAVAILABLE', `version ${version} of model "${name}" is unavailable: ${reason}`);
-      if (e.versions.size === 0) throw this.#unavailable(e);
-      throw new LarchError('NOT_FOUND',
-        `model "${name}" has no version "${version}" (ready: ${[...e.versions.keys()].sort(byVersion).join(', ')})`);
+      const ready = e.versions.size ? `ready: ${[...e.versions.keys()].sort(byVersion).join(', ')}` : `it ${this.#state(e)}`;
+      throw new LarchError('NOT_FOUND', `model "${name}" has no version "${version}" (${ready})`);
     }
-    if (e.versions.size === 0) throw this.#unavailable(e);
+    if (e.versions.size === 0) throw new LarchError('NOT_FOUND', `model "${name}" has no available versions: it ${this.#state(e)}`);
     let best: ServedVersion | undefined;
     for (const v of e.versions.values()) if (!best || Number(v.version) > Number(best.version)) best = v;
     return best!;
   }
 
-  #unavailable(e: ModelEntry): LarchError {
-    const why = e.state === 'LOADING' ? 'is loading' : e.state === 'UNLOADING' ? 'is unloading' : `is unavailable: ${e.reason || 'not loaded'}`;
-    return new LarchError('UNAVAILABLE', `model "${e.name}" ${why}`);
+  #state(e: ModelEntry): string {
+    return e.state === 'LOADING' ? 'is loading' : e.state === 'UNLOADING' ? 'is unloading' : `is unavailable: ${e.reason || 'not loaded'}`;
   }
 
   getModel(name: string, version?: string): ModelHandle {
@@ -316,6 +317,10 @@ export class ModelRepository implements ModelRepositoryView {
     } catch {
       return false;
     }
+  }
+
+  requireReady(name: string, version?: string): void {
+    this.#served(name, version);
   }
 
   metadata(name: string, version?: string): ModelMetadataView {
@@ -359,12 +364,14 @@ export class ModelRepository implements ModelRepositoryView {
   statistics(name?: string, version?: string): Array<{ name: string; version: string; stats: ModelStats }> {
     const out: Array<{ name: string; version: string; stats: ModelStats }> = [];
     if (name !== undefined && name !== '') {
+      // Triton's statistics extension: INVALID_ARGUMENT unless a ready version answers.
+      const e = this.#entries.get(name);
+      if (!e || e.versions.size === 0) throw new LarchError('INVALID_ARGUMENT', `requested model '${name}' is not available${e ? `: it ${this.#state(e)}` : ''}`);
       if (version !== undefined && version !== '') {
-        const v = this.#served(name, version);
+        const v = e.versions.get(/^\d+$/.test(version) ? String(Number(version)) : version);
+        if (!v) throw new LarchError('INVALID_ARGUMENT', `requested model version is not available for model '${name}' (version "${version}"; ready: ${[...e.versions.keys()].sort(byVersion).join(', ')})`);
         return [{ name, version: v.version, stats: v.model.stats() }];
       }
-      const e = this.#entries.get(name);
-      if (!e) throw new LarchError('NOT_FOUND', `unknown model "${name}"`);
       for (const v of [...e.versions.values()].sort((a, b) => byVersion(a.version, b.version))) {
         out.push({ name, version: v.version, stats: v.model.stats() });
       }

@@ -35,6 +35,12 @@ export interface ModelRepositoryView {
   /** The model that serves a request. Throws LarchError NOT_FOUND (unknown model/version) or UNAVAILABLE. */
   getModel(name: string, version?: string): InferenceModel;
   isModelReady(name: string, version?: string): boolean;
+  /**
+   * Throws what a request for the model would get unless a version is ready to serve it (as
+   * Triton's model-ready endpoints do): NOT_FOUND for an unknown model or version, or no ready
+   * version; UNAVAILABLE for a named version that failed to load.
+   */
+  requireReady(name: string, version?: string): void;
   metadata(name: string, version?: string): ModelMetadataView;
   /** The effective model config in Triton's JSON form (protobuf JSON mapping, snake_case). */
   config(name: string, version?: string): Record<string, unknown>;

@@ -37,7 +37,7 @@ test('explicit mode: --load-model at start, then load/unload through the API', a
     await repo.unload('a');
     assert.deepEqual(events.unloads, ['a/1']);
     assert.deepEqual((await repo.index()).map((r) => `${r.name}:${r.state}:${r.reason}`), ['a:UNAVAILABLE:unloaded', 'b:READY:']);
-    await rejectsWith((async () => repo.getModel('a'))(), 'UNAVAILABLE', /model "a" is unavailable: unloaded/);
+    await rejectsWith((async () => repo.getModel('a'))(), 'NOT_FOUND', /model "a" has no available versions: it is unavailable: unloaded/);
     await rejectsWith(repo.load('missing'), 'INVALID_ARGUMENT', /model "missing" is not in the model repository/);
     await rejectsWith(repo.unload('missing'), 'NOT_FOUND', /unknown model "missing"/);
     await rejectsWith(repo.load('../etc'), 'INVALID_ARGUMENT', /not a valid model name/);

@@ -44,13 +44,21 @@ test('mode none: every model loads; a broken one is UNAVAILABLE with its reason 
     assert.deepEqual((await repo.index({ readyOnly: true })).map((r) => r.name), ['good']);
     const out = await repo.getModel('good').infer([fp32(1, 2)]);
     assert.deepEqual([...(out[0]!.data as Float32Array)], [2, 4]);
-    await rejectsWith(() => repo.getModel('typo'), 'UNAVAILABLE', /model "typo" is unavailable: .*max_batch_sise/);
-    await rejectsWith(() => repo.getModel('refuses'), 'UNAVAILABLE', /corrupt model file/);
+    // As Triton: no ready version is NOT_FOUND ("has no available versions"); a named version
+    // that failed is UNAVAILABLE. The reason is in the message.
+    await rejectsWith(() => repo.getModel('typo'), 'NOT_FOUND', /model "typo" has no available versions: it is unavailable: .*max_batch_sise/);
+    await rejectsWith(() => repo.getModel('refuses'), 'NOT_FOUND', /corrupt model file/);
+    await rejectsWith(() => repo.getModel('refuses', '1'), 'UNAVAILABLE', /version 1 of model "refuses" is unavailable: .*corrupt model file/);
     await rejectsWith(() => repo.getModel('nope'), 'NOT_FOUND', /unknown model "nope"/);
     await rejectsWith(() => repo.getModel('good', '7'), 'NOT_FOUND', /model "good" has no version "7" \(ready: 1\)/);
     assert.equal(repo.isModelReady('good'), true);
     assert.equal(repo.isModelReady('good', '1'), true);
     assert.equal(repo.isModelReady('typo'), false);
+    // Statistics as Triton's extension answers them: INVALID_ARGUMENT unless a ready version exists.
+    assert.deepEqual(repo.statistics('good').map((s) => s.version), ['1']);
+    await rejectsWith(() => repo.statistics('nope'), 'INVALID_ARGUMENT', /requested model 'nope' is not available/);
+    await rejectsWith(() => repo.statistics('typo'), 'INVALID_ARGUMENT', /requested model 'typo' is not available: it is unavailable/);
+    await rejectsWith(() => repo.statistics('good', '7'), 'INVALID_ARGUMENT', /requested model version is not available for model 'good'/);
     await rejectsWith(repo.load('good'), 'UNAVAILABLE', /not allowed in model control mode "none"/);
     await rejectsWith(repo.unload('good'), 'UNAVAILABLE', /not allowed/);
   } finally {

@@ -92,6 +92,9 @@ export class FakeRepository implements ModelRepositoryView {
     const m = this.models.get(name);
     return !!m && (version === undefined || version === m.version);
   }
+  requireReady(name: string, version?: string): void {
+    this.getModel(name, version);
+  }
   metadata(name: string, version?: string): ModelMetadataView {
     const m = this.getModel(name, version);
     return { name, versions: [m.version], platform: m.platform, inputs: m.inputs, outputs: m.outputs, parameters: m.responseParameters };

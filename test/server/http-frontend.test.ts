@@ -46,7 +46,9 @@ describe('health and metadata', () => {
     assert.deepEqual(meta.inputs, [{ name: 'input__0', datatype: 'FP32', shape: [-1, 4] }]);
     assert.deepEqual(meta.versions, ['1']);
     assert.equal((await fetch(`${base}/v2/models/rowsum/versions/1/ready`)).status, 200);
-    assert.equal((await fetch(`${base}/v2/models/rowsum/versions/7/ready`)).status, 400);
+    const unknown = await fetch(`${base}/v2/models/rowsum/versions/7/ready`);
+    assert.equal(unknown.status, 404);  // as Triton: the error a request for it would get
+    assert.match(((await unknown.json()) as { error: string }).error, /7/);
     const cfg = await (await fetch(`${base}/v2/models/rowsum/config`)).json() as Record<string, unknown>;
     assert.equal(cfg.max_batch_size, 8);
     const stats = await (await fetch(`${base}/v2/models/stats`)).json() as { model_stats: unknown[] };
@@ -217,7 +219,7 @@ describe('repository extension', () => {
     assert.deepEqual(r.json.map((e: { name: string }) => e.name).sort(), ['identity', 'rowsum']);
     r = await postJson('/v2/repository/models/rowsum/unload', {});
     assert.equal(r.status, 200);
-    assert.equal((await fetch(`${base}/v2/models/rowsum/ready`)).status, 400);
+    assert.equal((await fetch(`${base}/v2/models/rowsum/ready`)).status, 404);
     r = await postJson('/v2/repository/index', { ready: true });
     assert.deepEqual(r.json.map((e: { name: string }) => e.name), ['identity']);
     r = await postJson('/v2/repository/models/rowsum/load', { parameters: { config: '{"max_batch_size": 8}', 'file:1/model.json': Buffer.from('{}').toString('base64') } });
