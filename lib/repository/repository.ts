@@ -31,6 +31,11 @@ export interface RepositoryOptions {
   loadModels?: string[];
   /** --strict-model-config (default false: configs are auto-completed from the model) */
   strictModelConfig?: boolean;
+  /**
+   * --strict-readiness (default true, as Triton): the repository is ready only while every model
+   * it tried to load is ready (models unloaded on purpose excepted).
+   */
+  strictReadiness?: boolean;
   /** Where load failures and reloads are reported (default: stderr). */
   log?: (message: string) => void;
 }
@@ -62,6 +67,7 @@ export class ModelRepository implements ModelRepositoryView {
   readonly #mode: ModelControlMode;
   readonly #pollMs: number;
   readonly #strict: boolean;
+  readonly #strictReadiness: boolean;
   readonly #log: (message: string) => void;
   readonly #entries = new Map<string, ModelEntry>();
   readonly #retiring = new Set<Promise<void>>();
@@ -77,6 +83,7 @@ export class ModelRepository implements ModelRepositoryView {
     if (!(secs > 0)) throw new LarchError('INVALID_ARGUMENT', `--repository-poll-secs must be > 0, got ${secs}`);
     this.#pollMs = secs * 1000;
     this.#strict = options.strictModelConfig ?? false;
+    this.#strictReadiness = options.strictReadiness ?? true;
     this.#log = options.log ?? ((m) => process.stderr.write(`[larch repository] ${m}\n`));
   }
 
@@ -101,7 +108,19 @@ export class ModelRepository implements ModelRepositoryView {
     return repo;
   }
 
-  get ready(): boolean { return this.#ready && !this.#closed; }
+  get ready(): boolean {
+    return this.#ready && !this.#closed && (!this.#strictReadiness || this.#everyModelReady());
+  }
+
+  // Triton's strict readiness: a model with no ready version, a version that failed, or one
+  // still loading makes the server not ready; a model unloaded on purpose does not.
+  #everyModelReady(): boolean {
+    for (const e of this.#entries.values()) {
+      if (e.state === 'UNAVAILABLE' && e.reason === 'unloaded') continue;
+      if (e.state !== 'READY' || e.versions.size === 0 || e.failed.size > 0) return false;
+    }
+    return true;
+  }
   get controlMode(): ModelControlMode { return this.#mode; }
 
   #entry(name: string): ModelEntry {

@@ -22,6 +22,8 @@ export interface ServerOptions {
   repositoryPollSecs?: number;
   /** --strict-model-config (default false: configs are auto-completed). */
   strictModelConfig?: boolean;
+  /** --strict-readiness (default true, as Triton): ready only while every model tried is ready. */
+  strictReadiness?: boolean;
   /** Ports; 0 picks an ephemeral port (see LarchServer.*Port). Defaults 8000 / 8001 / 8002. */
   httpPort?: number;
   grpcPort?: number;
@@ -81,6 +83,7 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
     pollSeconds: options.repositoryPollSecs ?? 15,
     loadModels: options.loadModels ?? [],
     strictModelConfig: options.strictModelConfig ?? false,
+    strictReadiness: options.strictReadiness ?? true,
     log,
   });
 

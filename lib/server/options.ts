@@ -22,6 +22,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'load-model', kind: 'list', key: 'loadModels', dflt: '(none)', help: 'Model to load at start in explicit mode; repeatable; "*" loads every model.' },
   { name: 'repository-poll-secs', kind: 'int', key: 'repositoryPollSecs', dflt: '15', help: 'Seconds between repository scans in poll mode.' },
   { name: 'strict-model-config', kind: 'bool', key: 'strictModelConfig', dflt: 'false', help: 'Require complete config.pbtxt files; false completes missing parts from the model.' },
+  { name: 'strict-readiness', kind: 'bool', key: 'strictReadiness', dflt: 'true', help: 'Report the server ready (GET /v2/health/ready, ServerReady) only while every model it tried to load is ready, as Triton; false: ready once start-up is done, whatever the models.' },
   { name: 'http-port', kind: 'int', key: 'httpPort', dflt: '8000', help: 'HTTP port (0: pick a free port; the bound ports are printed).' },
   { name: 'grpc-port', kind: 'int', key: 'grpcPort', dflt: '8001', help: 'gRPC port (0: pick a free port).' },
   { name: 'metrics-port', kind: 'int', key: 'metricsPort', dflt: '8002', help: 'Prometheus metrics port, GET /metrics (0: pick a free port).' },

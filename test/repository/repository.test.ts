@@ -32,9 +32,14 @@ test('mode none: every model loads; a broken one is UNAVAILABLE with its reason 
     .model('typo', { 1: 2 }, 'backend: "fake"\nmax_batch_sise: 8\n')
     .model('refuses', { 1: 2 });
   dir.write('refuses/1/model.fake', JSON.stringify({ scale: 1, fail: 'corrupt model file' }));
+  // Strict readiness (Triton's default): a model that failed to load makes the server not ready.
+  const lenient = await open(dir.root, { strictReadiness: false });
+  assert.equal(lenient.ready, true);
+  await lenient.close();
+  resetEvents();
   const repo = await open(dir.root);
   try {
-    assert.equal(repo.ready, true);
+    assert.equal(repo.ready, false);
     const index = await repo.index();
     assert.deepEqual(index.map((r) => [r.name, r.version, r.state]), [
       ['good', '1', 'READY'], ['refuses', '1', 'UNAVAILABLE'], ['typo', '', 'UNAVAILABLE'],

@@ -117,8 +117,17 @@ describe('model control', () => {
       assert.equal(broken.state, 'UNAVAILABLE');
       assert.ok(broken.reason && broken.reason.length > 0);
       for (const c of cases) await predictOk(base, c);
+      // Strict readiness (Triton's default): the failed model keeps the server not ready.
+      assert.equal((await fetch(`${base}/v2/health/ready`)).status, 400);
+      assert.equal((await fetch(`${base}/v2/health/live`)).status, 200);
     } finally {
       await server.close();
+    }
+    const lenient = await createServer({ ...LOCAL_QUIET, modelRepository: root, exitOnError: false, strictReadiness: false });
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${lenient.httpPort}/v2/health/ready`)).status, 200);
+    } finally {
+      await lenient.close();
       rmSync(root, { recursive: true, force: true });
     }
   });
@@ -133,7 +142,7 @@ describe('larch serve process', () => {
     child.stdout.on('data', (d) => { out += d; });
     const code = await new Promise((r) => child.on('exit', r));
     assert.equal(code, 0);
-    for (const o of ['--model-repository', '--model-control-mode', '--load-model', '--repository-poll-secs', '--strict-model-config', '--http-port', '--grpc-port', '--metrics-port']) assert.ok(out.includes(o), o);
+    for (const o of ['--model-repository', '--model-control-mode', '--load-model', '--repository-poll-secs', '--strict-model-config', '--strict-readiness', '--allow-client-shm', '--http-port', '--grpc-port', '--metrics-port']) assert.ok(out.includes(o), o);
   });
 
   it('prints the bound ephemeral ports, serves, and exits 0 on SIGTERM', async () => {
