@@ -405,6 +405,13 @@ class BatchHandle : public Napi::ObjectWrap<BatchHandle> {
     o.Set("computeInput", DurationToJs(env, s.compute_input));
     o.Set("computeInfer", DurationToJs(env, s.compute_infer));
     o.Set("computeOutput", DurationToJs(env, s.compute_output));
+    // Beyond Triton's statistics extension, for the metrics endpoint (lib/metrics/prometheus.ts).
+    Napi::Object reasons = Napi::Object::New(env);
+    reasons.Set("rejected", Napi::Number::New(env, static_cast<double>(s.fail_rejected)));
+    reasons.Set("canceled", Napi::Number::New(env, static_cast<double>(s.fail_canceled)));
+    reasons.Set("backend", Napi::Number::New(env, static_cast<double>(s.fail_backend)));
+    o.Set("failReasons", reasons);
+    o.Set("pendingRequests", Napi::Number::New(env, static_cast<double>(s.pending_requests)));
     Napi::Array bs = Napi::Array::New(env, s.batch_stats.size());
     uint32_t i = 0;
     for (auto& [size, b] : s.batch_stats) {

@@ -155,7 +155,20 @@ void Batcher::CancelFor(const CompletionSink* sink) {
     return true;
   });
   lock.unlock();
+  if (!dropped.empty()) {
+    const Clock::time_point now = Clock::now();
+    uint64_t queue_ns = 0;
+    for (Request* r : dropped) queue_ns += Ns(r->queued.enqueued, now);
+    stats_.RecordCanceled(dropped.size(), queue_ns);
+  }
   for (Request* r : dropped) ReleaseRequest(r);
+}
+
+ModelStats Batcher::Stats() const {
+  ModelStats s = stats_.Snapshot();
+  std::lock_guard<std::mutex> lock(mu_);
+  s.pending_requests = QueuedLocked();
+  return s;
 }
 
 Request* Batcher::AcquireRequest() {

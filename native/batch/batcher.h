@@ -138,7 +138,9 @@ class Batcher {
   const std::vector<TensorSpec>& inputs() const { return inputs_; }
   const std::vector<TensorSpec>& outputs() const { return outputs_; }
   const BatchConfig& config() const { return config_; }
-  ModelStats Stats() const { return stats_.Snapshot(); }
+  // The cumulative statistics, with pending_requests = requests queued now (received, not yet
+  // running: Triton's nv_inference_pending_request_count).
+  ModelStats Stats() const;
 
  private:
   // What a batch runs with: a runner and the buffers its rows are gathered into and split from.
@@ -207,7 +209,7 @@ class Batcher {
   bool dynamic_shapes_ = false;  // some input has a -1 dim: requests carry a shape key
 
   // Guarded by mu_: the queue (two parallel arrays from head_), stopping_, executing_.
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<QueuedRequest> views_;
   std::vector<Request*> reqs_;

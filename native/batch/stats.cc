@@ -20,6 +20,7 @@ void StatsRecorder::RecordBatch(int64_t rows, uint64_t requests, bool ok, uint64
     // Triton counts a failed execution under fail only; compute stats cover successes.
     stats_.fail.count += requests;
     stats_.fail.ns += duration_ns_sum;
+    stats_.fail_backend += requests;
     return;
   }
   stats_.inference_count += static_cast<uint64_t>(rows);
@@ -42,6 +43,14 @@ void StatsRecorder::RecordRejected(uint64_t requests, uint64_t queue_ns_sum) {
   std::lock_guard<std::mutex> lock(mu_);
   stats_.fail.count += requests;
   stats_.fail.ns += queue_ns_sum;
+  stats_.fail_rejected += requests;
+}
+
+void StatsRecorder::RecordCanceled(uint64_t requests, uint64_t queue_ns_sum) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.fail.count += requests;
+  stats_.fail.ns += queue_ns_sum;
+  stats_.fail_canceled += requests;
 }
 
 ModelStats StatsRecorder::Snapshot() const {
