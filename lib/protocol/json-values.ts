@@ -113,6 +113,17 @@ export function fromJsonData(dt: DataType, data: unknown, count: number, what: s
  * numbers). Non-finite floats are written as the bare tokens NaN, Infinity, -Infinity, as Python's
  * json module (tritonclient) reads and writes them.
  */
+/**
+ * A float as Triton writes it (rapidjson's double writer): the shortest text that reads back the
+ * same double, with whole numbers written as floats ("1.0", "-0.0"), so clients that parse JSON
+ * (Python's json) get floats, not ints, for FP32/FP64 outputs. NaN and the infinities are the
+ * bare tokens NaN, Infinity, -Infinity (String() gives those).
+ */
+function floatText(v: number): string {
+  if (Number.isInteger(v) && v < 1e21 && v > -1e21) return v === 0 && 1 / v < 0 ? '-0.0' : `${v}.0`;
+  return String(v);
+}
+
 export function toJsonDataText(dt: DataType, data: TensorData): string {
   const n = data.length;
   if (n === 0) return '[]';
@@ -135,7 +146,7 @@ export function toJsonDataText(dt: DataType, data: TensorData): string {
     }
     case 'FP32': case 'FP64': {
       const a = data as Float32Array;
-      for (let i = 0; i < n; i++) s += (i ? ',' : '') + a[i]!; // String(NaN) = 'NaN', String(-Infinity) = '-Infinity'
+      for (let i = 0; i < n; i++) s += (i ? ',' : '') + floatText(a[i]!);
       break;
     }
     default: {

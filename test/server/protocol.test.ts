@@ -74,6 +74,13 @@ describe('JSON values', () => {
     assert.ok(Number.isNaN(x[0]!));
     assert.deepEqual([x[1], x[2]], [-Infinity, Infinity]);
     assert.equal(toJsonDataText('FP32', new Float32Array([NaN, 1.5, -Infinity])), '[NaN,1.5,-Infinity]');
+    // Whole floats are written as floats, as Triton's rapidjson writer does, so Python's json reads
+    // floats; every value still reads back exactly.
+    assert.equal(toJsonDataText('FP32', new Float32Array([1, 0, -0, -3, 0.5])), '[1.0,0.0,-0.0,-3.0,0.5]');
+    assert.equal(toJsonDataText('FP64', new Float64Array([2 ** 60, 1e21, 1e-7])), '[1152921504606847000.0,1e+21,1e-7]');
+    const values = new Float64Array([1, -0, 123456789, 0.1, 1e300, -2.5e-300, 2 ** 53 + 2]);
+    assert.deepEqual(JSON.parse(toJsonDataText('FP64', values)), [...values]);
+    assert.equal(toJsonDataText('INT32', new Int32Array([1, -2])), '[1,-2]');  // integers stay integers
     assert.throws(() => fromJsonData('BYTES', (parseJsonText('[NaN]') as unknown[]), 1, 'x'), /expected a string/);
   });
 
