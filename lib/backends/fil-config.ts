@@ -3,7 +3,8 @@
 //   is_classifier=false                      -> output__0 is the model's predict() value
 //   is_classifier=true,  predict_proba=false -> the class: argmax for multiclass; value > threshold
 //                                               (default 0.5) for single-output classifiers
-//   predict_proba=true                       -> per-class probabilities; a binary model gives two
+//   predict_proba=true                       -> per-class probabilities (multi:softmax models: the
+//                                               softmax of their scores); a binary model gives two
 //                                               columns [1 - p, p] when output__0 has dims [ 2 ],
 //                                               its one probability when dims are [ 1 ] (FIL
 //                                               treats binary models as one class)
@@ -20,7 +21,7 @@ import type { BatchConfig } from './batcher.js';
 
 export type FilFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint';
 /** How native/batch/forest_runner.h turns predictions into output__0. */
-export type FilOutputMode = 'value' | 'class' | 'class_threshold' | 'proba_binary';
+export type FilOutputMode = 'value' | 'class' | 'class_threshold' | 'proba_binary' | 'probability';
 
 export interface FilParameters {
   format: FilFormat;
@@ -71,8 +72,8 @@ export function filOutput(model: Model, p: FilParameters, declaredWidth?: number
   // XGBoost multi:softmax (and similar) already predicts the class as its value.
   const valueIsClass = model.task === 'multiclass' && valueWidth === model.outputsPerRow('class') && model.numClass > 1;
   if (p.predictProba) {
-    if (valueIsClass)
-      throw new LarchError('INVALID_ARGUMENT', 'predict_proba needs a model that predicts probabilities; this one predicts classes (e.g. multi:softmax)');
+    // A model that predicts classes (multi:softmax) gives its softmax probabilities, as FIL does.
+    if (valueIsClass) return { mode: 'probability', width: model.outputsPerRow('margin') };
     if (valueWidth !== 1) return { mode: 'value', width: valueWidth };
     return declaredWidth === 1 ? { mode: 'value', width: 1 } : { mode: 'proba_binary', width: 2 };
   }

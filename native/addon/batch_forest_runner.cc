@@ -1,5 +1,5 @@
 // The "forest" batch runner kind: runner options {kind: 'forest', model: <forest handle>,
-// mode: 'value' | 'class' | 'class_threshold' | 'proba_binary', threshold?: number}. Checks that
+// mode: 'value' | 'class' | 'class_threshold' | 'proba_binary' | 'probability', threshold?: number}. Checks that
 // the batched model's tensors are what the forest computes: one FP32 input [num_feature] and
 // one FP32 output [width of the mode].
 #include <napi.h>

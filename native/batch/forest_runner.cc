@@ -7,13 +7,18 @@ StatusOr<ForestOutputMode> ParseForestOutputMode(std::string_view name) {
   if (name == "class") return ForestOutputMode::kClass;
   if (name == "class_threshold") return ForestOutputMode::kClassThreshold;
   if (name == "proba_binary") return ForestOutputMode::kProbaBinary;
+  if (name == "probability") return ForestOutputMode::kProbability;
   return Status::Invalid("unknown forest output mode \"" + std::string(name) +
-                         "\" (expected value, class, class_threshold or proba_binary)");
+                         "\" (expected value, class, class_threshold, proba_binary or probability)");
 }
 
 namespace {
 forest::OutputKind RawKind(ForestOutputMode m) {
-  return m == ForestOutputMode::kClass ? forest::OutputKind::kClass : forest::OutputKind::kValue;
+  switch (m) {
+    case ForestOutputMode::kClass: return forest::OutputKind::kClass;
+    case ForestOutputMode::kProbability: return forest::OutputKind::kProbability;
+    default: return forest::OutputKind::kValue;
+  }
 }
 }  // namespace
 
@@ -23,6 +28,7 @@ size_t ForestOutputWidth(const forest::Predictor& p, ForestOutputMode mode) {
     case ForestOutputMode::kClass: return p.OutputsPerRow(forest::OutputKind::kClass);
     case ForestOutputMode::kClassThreshold: return 1;
     case ForestOutputMode::kProbaBinary: return 2;
+    case ForestOutputMode::kProbability: return p.OutputsPerRow(forest::OutputKind::kProbability);
   }
   return 0;
 }
@@ -55,7 +61,8 @@ Status ForestRunner::Run(const BatchInput& input, BatchOutput& output) {
 
   // Where the raw predictions go: the output itself when nothing is left to transform.
   const bool f64 = predictor_->UsesFloat64();
-  const bool direct = !f64 && (mode_ == ForestOutputMode::kValue || mode_ == ForestOutputMode::kClass);
+  const bool direct = !f64 && (mode_ == ForestOutputMode::kValue || mode_ == ForestOutputMode::kClass ||
+                               mode_ == ForestOutputMode::kProbability);
   void* raw = out;
   if (!direct) {
     const size_t need = rows * raw_width_;
@@ -76,6 +83,7 @@ Status ForestRunner::Run(const BatchInput& input, BatchOutput& output) {
   switch (mode_) {
     case ForestOutputMode::kValue:
     case ForestOutputMode::kClass:
+    case ForestOutputMode::kProbability:
       for (size_t i = 0; i < rows * raw_width_; ++i) out[i] = static_cast<float>(value(i));
       break;
     case ForestOutputMode::kClassThreshold:

@@ -4,6 +4,8 @@
 //   kClass           argmax class index per row (multiclass, output_class=true)
 //   kClassThreshold  1 if value > threshold else 0 (single-output classifiers, output_class=true)
 //   kProbaBinary     [1 - p, p] per row (single-output classifiers, predict_proba=true)
+//   kProbability     per-class probabilities, also of a model that predicts classes itself
+//                    (XGBoost multi:softmax gives its softmax, as FIL's predict_proba does)
 // Float64 models predict into a per-instance scratch buffer sized for max_batch_size rows and
 // are narrowed to FP32; float32 models in kValue/kClass mode write straight into the output.
 #pragma once
@@ -17,7 +19,7 @@
 
 namespace larch::batch {
 
-enum class ForestOutputMode : uint8_t { kValue, kClass, kClassThreshold, kProbaBinary };
+enum class ForestOutputMode : uint8_t { kValue, kClass, kClassThreshold, kProbaBinary, kProbability };
 
 StatusOr<ForestOutputMode> ParseForestOutputMode(std::string_view name);
 

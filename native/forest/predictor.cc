@@ -66,7 +66,7 @@ void FinishRow(const OutputPlan& p, OutputKind kind, T* acc, T* out) {
     std::memcpy(out, acc, sizeof(T) * slots);
     return;
   }
-  const bool as_class = kind == OutputKind::kClass || p.default_output_is_class;
+  const bool as_class = kind == OutputKind::kClass || (kind == OutputKind::kValue && p.default_output_is_class);
   if (as_class) {
     for (int32_t t = 0; t < p.num_target; ++t) {
       T* scores = acc + t * m;

@@ -34,6 +34,10 @@ enum class OutputKind : uint8_t {
   // One class index per row: argmax over classes, or score >= 0.5 for a binary classifier whose
   // value is a probability (margin >= 0 for one whose value is a margin).
   kClass = 2,
+  // The postprocessed scores, also for models whose value is a class: XGBoost multi:softmax
+  // gives its softmax probabilities (what multi:softprob would), as FIL's predict_proba does.
+  // For every other model the same as kValue.
+  kProbability = 3,
 };
 
 // Parses 'value' | 'margin' | 'class'.

@@ -28,6 +28,8 @@ const BINARY = { file: 'treelite/xgb_binary_logistic_nan.tl', input: 'xgboost/bi
   probability: 'treelite/xgb_binary_logistic_nan.expected_probability.f32' };
 const MULTI = { file: 'treelite/lgb_multiclass3.tl', input: 'lightgbm/multiclass3.input.f32', features: 12,
   probability: 'treelite/lgb_multiclass3.expected_probability.f64' };
+const SOFTMAX = { file: 'xgboost/multi_softmax3.json', input: 'xgboost/multi_softmax3.input.f32', features: 10,
+  margin: 'xgboost/multi_softmax3.expected_margin.f32', cls: 'xgboost/multi_softmax3.expected_class.f32' };
 const REG = { file: 'treelite/sklearn_gbr.tl', input: 'treelite/sklearn_gbr.input.f32',
   value: 'treelite/sklearn_gbr.expected_value.f64' };
 
@@ -47,7 +49,8 @@ const params = (kv: Record<string, string>) =>
 
 async function load(fixture: string, text: string): Promise<{ model: InferenceModel; dir: string }> {
   const { dir, ctx } = await versionDir(fixture);
-  const cfg = autoCompleteFilConfig(config('m', text), await loadModel(ctx.modelPath, { format: 'treelite_checkpoint' }));
+  const format = fixture.endsWith('.json') ? 'xgboost_json' : 'treelite_checkpoint';
+  const cfg = autoCompleteFilConfig(config('m', text), await loadModel(ctx.modelPath, { format }));
   return { model: await filBackend.load(normalizeModelConfig(cfg as never, 'm'), ctx), dir };
 }
 
@@ -141,6 +144,36 @@ test('multiclass classifier: argmax class and per-class probabilities (float64 m
   const pr = await inferAll(proba.model, X, MULTI.features, rows);
   assert.equal(pr.width, 3);
   for (let i = 0; i < rows * 3; i++) assert.ok(close(pr.out[i]!, p[i]!, 1e-6), `value ${i}`);
+  for (const m of [cls, proba]) {
+    await m.model.unload();
+    await rm(m.dir, { recursive: true });
+  }
+});
+
+test('multi:softmax: the class, or with predict_proba the softmax of its scores (as FIL)', async () => {
+  const X = await f32(SOFTMAX.input);
+  const margin = await f32(SOFTMAX.margin);
+  const classes = await f32(SOFTMAX.cls);
+  const rows = 100;
+  const base = 'max_batch_size: 32\ndynamic_batching { }\n';
+  const cls = await load(SOFTMAX.file, base + params({ model_type: 'xgboost_json', is_classifier: 'true' }));
+  const c = await inferAll(cls.model, X, SOFTMAX.features, rows);
+  assert.equal(c.width, 1);
+  for (let r = 0; r < rows; r++) assert.equal(c.out[r], classes[r], `class row ${r}`);
+  const proba = await load(SOFTMAX.file, base + params({ model_type: 'xgboost_json', is_classifier: 'true', predict_proba: 'true' }));
+  const pr = await inferAll(proba.model, X, SOFTMAX.features, rows);
+  assert.equal(pr.width, 3);
+  assert.deepEqual(proba.model.outputs, [{ name: 'output__0', datatype: 'FP32', dims: [3] }]);
+  for (let r = 0; r < rows; r++) {
+    // Treelite GTIL's float32 softmax over XGBoost's margins.
+    const m = [...margin.subarray(3 * r, 3 * r + 3)];
+    const max = Math.max(...m);
+    const t = m.map((v) => Math.fround(Math.exp(Math.fround(v - max))));
+    const norm = Math.fround(t.reduce((a, b) => a + b, 0));
+    for (let k = 0; k < 3; k++) assert.ok(close(pr.out[3 * r + k]!, Math.fround(t[k]! / norm), 1e-6), `row ${r} class ${k}`);
+    const best = pr.out.subarray(3 * r, 3 * r + 3).indexOf(Math.max(...pr.out.subarray(3 * r, 3 * r + 3)));
+    assert.equal(best, classes[r], `row ${r}: the most probable class is the predicted one`);
+  }
   for (const m of [cls, proba]) {
     await m.model.unload();
     await rm(m.dir, { recursive: true });
