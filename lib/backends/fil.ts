@@ -76,6 +76,8 @@ function checkTensors(config: ModelConfig, model: Model, width: number): { input
       `model "${config.name}": the fil backend needs max_batch_size >= 1 (rows are the batch dimension)`);
   if (config.input.length !== 1)
     throw new LarchError('INVALID_ARGUMENT', `model "${config.name}": the fil backend takes exactly one input (input__0), got ${config.input.length}`);
+  if (config.output.some((o) => o.name === 'treeshap_output'))
+    throw new LarchError('UNSUPPORTED', `model "${config.name}": FIL's treeshap_output (SHAP values) is not supported by larch; remove that output from config.pbtxt to serve the predictions`);
   if (config.output.length !== 1)
     throw new LarchError('INVALID_ARGUMENT', `model "${config.name}": the fil backend gives exactly one output (output__0), got ${config.output.length}`);
   const input = specOf(config, config.input[0]!, 'input');

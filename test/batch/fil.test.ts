@@ -219,6 +219,8 @@ test('configs that contradict the model or FIL are refused with the reason', asy
   await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'xgboost' }), /legacy binary/, 'UNSUPPORTED');
   await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint', output_class: 'maybe' }), /"true" or "false"/);
   await bad('max_batch_size: 0\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint' }), /max_batch_size >= 1/);
+  await bad('max_batch_size: 8\n' + io(20, 1) + 'output [{ name: "treeshap_output" data_type: TYPE_FP32 dims: [ 21 ] }]\n' +
+    params({ model_type: 'treelite_checkpoint' }), /treeshap_output \(SHAP values\) is not supported/, 'UNSUPPORTED');
   await rm(dir, { recursive: true });
 });
 
