@@ -58,11 +58,9 @@ export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, s
   return {
     ServerLive: unary('ServerLive', hooks, () => ({ live: true })),
     ServerReady: unary('ServerReady', hooks, () => ({ ready: repo.ready })),
-    // As Triton: an unknown model or version is NOT_FOUND, a failed version UNAVAILABLE.
-    ModelReady: unary('ModelReady', hooks, (r) => {
-      repo.requireReady(r.name, opt(r.version));
-      return { ready: true };
-    }),
+    // ready=false (status OK) for an unknown, unloaded or failed model, as every Triton release
+    // answers it and tritonclient's is_model_ready() expects (it raises on an error status).
+    ModelReady: unary('ModelReady', hooks, (r) => ({ ready: repo.isModelReady(r.name, opt(r.version)) })),
     ServerMetadata: unary('ServerMetadata', hooks, () => ({ name: SERVER_NAME, version: serverVersion(), extensions: EXTENSIONS })),
     ModelMetadata: unary('ModelMetadata', hooks, (r) => {
       const version = opt(r.version);
