@@ -165,6 +165,11 @@ export const handlers = {
     ex.json(200, '');
   },
   notFound: (ex) => {
+    // A known path asked with another method is 405, as Triton answers it.
+    if (knownPath(ex.head.url)) {
+      ex.json(405, JSON.stringify({ error: `Method Not Allowed: ${ex.head.method.toUpperCase()} ${ex.head.url}` }));
+      return;
+    }
     throw notFound(`no route for ${ex.head.method.toUpperCase()} ${ex.head.url}`);
   },
 } satisfies Record<string, Handler>;
@@ -179,6 +184,15 @@ export function runHandler(name: HandlerName, ex: HttpExchange, ctx: HandlerCont
   } catch (err) {
     ex.error(err);
   }
+}
+
+let knownPaths: RegExp[] | undefined;
+/** Whether some route serves this path (with whatever method). */
+function knownPath(url: string): boolean {
+  knownPaths ??= routeTable().filter((r) => r.method !== 'any')
+    .map((r) => new RegExp(`^${r.pattern.replace(/:[a-z]+/g, '[^/]+')}$`));
+  const path = url.split('?', 1)[0]!;
+  return knownPaths.some((re) => re.test(path));
 }
 
 /** The route table: uWS pattern, URL parameter count, handler. */

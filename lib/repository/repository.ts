@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { ModelStats } from '../backends/types.js';
 import { LarchError, toLarchError } from '../protocol/errors.js';
 import type { ModelConfig } from './model-config.js';
+import { withConfigDefaults } from './config.js';
 import { loadModelFromDir } from './model-loader.js';
 import { type ModelDir, scanModel, scanRepository } from './scan.js';
 import { ModelHandle, ServedVersion } from './served-version.js';
@@ -357,7 +358,9 @@ export class ModelRepository implements ModelRepositoryView {
 
   config(name: string, version?: string): Record<string, unknown> {
     const served = this.#served(name, version);
-    return structuredClone(served.config) as unknown as Record<string, unknown>;
+    // In the proto's field order at every level, as Triton prints a config (fields filled in
+    // after parsing, such as version_policy and optimization, would otherwise come last).
+    return withConfigDefaults(structuredClone(served.config) as never) as unknown as Record<string, unknown>;
   }
 
   async load(name: string, request?: LoadRequest): Promise<void> {

@@ -128,6 +128,11 @@ test('metadata, config in Triton JSON form, and lineage parameters', async () =>
     });
     assert.deepEqual(repo.getModel('fraud', '1').responseParameters, {});
     const cfg = repo.config('fraud') as Record<string, any>;
+    // Fields in the proto's declaration order, as Triton prints a config (version_policy and
+    // optimization were filled in after parsing, yet come where the proto has them).
+    const keys = Object.keys(cfg);
+    assert.deepEqual(keys.slice(0, 6), ['name', 'platform', 'backend', 'runtime', 'version_policy', 'max_batch_size']);
+    assert.ok(keys.indexOf('optimization') < keys.indexOf('dynamic_batching') && keys.indexOf('dynamic_batching') < keys.indexOf('instance_group'));
     assert.equal(cfg.name, 'fraud');
     assert.equal(cfg.max_batch_size, 8);
     assert.deepEqual(cfg.dynamic_batching.preferred_batch_size, [8]);

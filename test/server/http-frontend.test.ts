@@ -59,6 +59,12 @@ describe('health and metadata', () => {
     assert.equal(r.status, 404);
     assert.match(((await r.json()) as { error: string }).error, /nope/);
     assert.equal((await fetch(`${base}/v3/what`)).status, 404);
+    // A known path with another method: 405, as Triton.
+    for (const [method, url] of [['POST', '/v2/models/rowsum'], ['GET', '/v2/repository/index'], ['PUT', '/v2/health/ready'], ['GET', '/v2/models/rowsum/infer?x=1']]) {
+      const wrong = await fetch(`${base}${url}`, { method });
+      assert.equal(wrong.status, 405, `${method} ${url}`);
+      assert.match(((await wrong.json()) as { error: string }).error, /Method Not Allowed/);
+    }
   });
 });
 
