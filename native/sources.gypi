@@ -20,6 +20,7 @@
       "native/forest/load_lightgbm_text.cc",
       "native/forest/load_model.cc",
       "native/forest/load_treelite_checkpoint.cc",
+      "native/forest/load_xgboost_binary.cc",
       "native/forest/load_xgboost_json.cc",
       "native/forest/load_xgboost_ubj.cc",
       "native/forest/predictor.cc",

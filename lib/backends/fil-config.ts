@@ -19,7 +19,7 @@ import { filModelType } from '../repository/fil-files.js';
 import type { Model } from '../forest/model.js';
 import type { BatchConfig } from './batcher.js';
 
-export type FilFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint';
+export type FilFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint' | 'xgboost';
 /** How native/batch/forest_runner.h turns predictions into output__0. */
 export type FilOutputMode = 'value' | 'class' | 'class_threshold' | 'proba_binary' | 'probability';
 
@@ -30,8 +30,10 @@ export interface FilParameters {
   threshold: number;
 }
 
+/** FIL model_type -> loader format ("xgboost", FIL's default, is XGBoost's legacy binary format). */
 const FORMATS: Record<string, FilFormat | undefined> = {
-  xgboost_json: 'xgboost_json', xgboost_ubj: 'xgboost_ubj', lightgbm: 'lightgbm', treelite_checkpoint: 'treelite_checkpoint',
+  xgboost: 'xgboost', xgboost_json: 'xgboost_json', xgboost_ubj: 'xgboost_ubj', lightgbm: 'lightgbm',
+  treelite_checkpoint: 'treelite_checkpoint',
 };
 
 function boolParameter(config: ModelConfig, key: string): boolean {
@@ -47,11 +49,8 @@ export function filParameters(config: ModelConfig): FilParameters {
   const modelType = filModelType(config);
   const format = FORMATS[modelType];
   if (!format) {
-    const why = modelType === 'xgboost'
-      ? 'XGBoost\'s legacy binary format is not supported by larch; save the model as JSON (xgboost_json) or UBJSON (xgboost_ubj)'
-      : `expected one of ${Object.keys(FORMATS).join(', ')}`;
-    throw new LarchError(modelType === 'xgboost' ? 'UNSUPPORTED' : 'INVALID_ARGUMENT',
-      `model_type "${modelType}" of model "${config.name}": ${why}`);
+    throw new LarchError('INVALID_ARGUMENT',
+      `model_type "${modelType}" of model "${config.name}": expected one of ${Object.keys(FORMATS).join(', ')}`);
   }
   const t = configParameter(config, 'threshold');
   const threshold = t === undefined || t.trim() === '' ? 0.5 : Number(t);

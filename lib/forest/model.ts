@@ -8,7 +8,8 @@ import { forestNative, type ForestHandle, type ForestInfo, type NativeOutputKind
 import type { Tensor } from '../backends/types.js';
 import { inferForest } from './tensor-infer.js';
 
-export type ModelFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint';
+/** 'xgboost': XGBoost's legacy binary format (save_model('*.model') in XGBoost 1.x; FIL's model_type name). */
+export type ModelFormat = 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | 'treelite_checkpoint' | 'xgboost';
 export type OutputKind = 'value' | 'margin' | 'class';
 export type ModelTask = ForestInfo['task'];
 export type PredictInput = Float32Array | Float64Array;
@@ -26,7 +27,7 @@ export interface PredictOptions {
   output?: OutputKind;
 }
 
-const FORMATS: readonly ModelFormat[] = ['xgboost_json', 'xgboost_ubj', 'lightgbm', 'treelite_checkpoint'];
+const FORMATS: readonly ModelFormat[] = ['xgboost_json', 'xgboost_ubj', 'lightgbm', 'treelite_checkpoint', 'xgboost'];
 const OUTPUT_KINDS: Record<OutputKind, NativeOutputKind> = { value: 0, margin: 1, class: 2 };
 
 const describe = (v: unknown): string =>
@@ -157,7 +158,7 @@ export class Model {
 }
 
 /**
- * Loads an XGBoost (JSON/UBJSON), LightGBM (text) or Treelite checkpoint model from a path or
+ * Loads an XGBoost (JSON/UBJSON/legacy binary), LightGBM (text) or Treelite checkpoint model from a path or
  * its bytes. Without options.format the format is detected from the extension and the content.
  */
 export async function loadModel(pathOrBytes: string | Uint8Array | ArrayBuffer,

@@ -29,6 +29,11 @@ bool SniffContent(std::span<const std::byte> bytes, ModelFormat* out) {
       return true;
     }
   }
+  // Before the '{' test: a headerless binary file starts with base_score, which can be '{'.
+  if (LooksLikeXgboostBinary(bytes)) {
+    *out = ModelFormat::kXgboostBinary;
+    return true;
+  }
   if (n >= 4 && std::memcmp(c + i, "tree", 4) == 0) {
     *out = ModelFormat::kLightgbm;
     return true;
@@ -54,8 +59,10 @@ StatusOr<ModelFormat> ParseModelFormat(std::string_view name) {
   if (name == "xgboost_ubj") return ModelFormat::kXgboostUbj;
   if (name == "lightgbm") return ModelFormat::kLightgbm;
   if (name == "treelite_checkpoint") return ModelFormat::kTreeliteCheckpoint;
+  if (name == "xgboost") return ModelFormat::kXgboostBinary;
   return Status::Invalid("unknown model format '" + std::string(name) +
-                         "': expected 'xgboost_json', 'xgboost_ubj', 'lightgbm' or 'treelite_checkpoint'");
+                         "': expected 'xgboost_json', 'xgboost_ubj', 'lightgbm', "
+                         "'treelite_checkpoint' or 'xgboost'");
 }
 
 std::string_view ModelFormatName(ModelFormat format) {
@@ -64,6 +71,7 @@ std::string_view ModelFormatName(ModelFormat format) {
     case ModelFormat::kXgboostUbj: return "xgboost_ubj";
     case ModelFormat::kLightgbm: return "lightgbm";
     case ModelFormat::kTreeliteCheckpoint: return "treelite_checkpoint";
+    case ModelFormat::kXgboostBinary: return "xgboost";
   }
   return "unknown";
 }
@@ -89,7 +97,7 @@ StatusOr<ModelFormat> DetectModelFormat(std::string_view file_name, std::span<co
     std::string msg = "cannot tell the model format of ";
     msg.append(what);
     msg.append(" from its content; pass { format: 'xgboost_json' | 'xgboost_ubj' | 'lightgbm' | "
-               "'treelite_checkpoint' }");
+               "'treelite_checkpoint' | 'xgboost' }");
     return Status::Invalid(std::move(msg));
   }
   if (known_ext && by_ext != sniffed) {
@@ -110,6 +118,7 @@ StatusOr<Forest> LoadModel(std::span<const std::byte> bytes, ModelFormat format)
     case ModelFormat::kXgboostJson: return LoadXgboostJson(bytes);
     case ModelFormat::kXgboostUbj: return LoadXgboostUbj(bytes);
     case ModelFormat::kLightgbm: return LoadLightgbmText(bytes);
+    case ModelFormat::kXgboostBinary: return LoadXgboostBinary(bytes);
   }
   return Status::Invalid("unknown model format");
 }

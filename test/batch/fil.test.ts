@@ -216,7 +216,8 @@ test('configs that contradict the model or FIL are refused with the reason', asy
     `input [{ name: "input__0" data_type: TYPE_FP32 dims: [ ${inDims} ] }]\noutput [{ name: "output__0" data_type: TYPE_FP32 dims: [ ${outDims} ] }]\n`;
   await bad('max_batch_size: 8\n' + io(19, 1) + params({ model_type: 'treelite_checkpoint' }), /20 features/);
   await bad('max_batch_size: 8\n' + io(20, 3) + params({ model_type: 'treelite_checkpoint', predict_proba: 'true' }), /2 value\(s\) per row/);
-  await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'xgboost' }), /legacy binary/, 'UNSUPPORTED');
+  // model_type "xgboost" (the legacy binary format) reads checkpoint.tl with that loader.
+  await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'xgboost' }), /XGBoost binary: /);
   await bad('max_batch_size: 8\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint', output_class: 'maybe' }), /"true" or "false"/);
   await bad('max_batch_size: 0\n' + io(20, 1) + params({ model_type: 'treelite_checkpoint' }), /max_batch_size >= 1/);
   await bad('max_batch_size: 8\n' + io(20, 1) + 'output [{ name: "treeshap_output" data_type: TYPE_FP32 dims: [ 21 ] }]\n' +

@@ -20,6 +20,7 @@ const WHERE: Record<ModelFormat, RegExp> = {
   xgboost_ubj: /XGBoost UBJSON: .* at byte \d+\n.*\n *\^/s,
   lightgbm: /LightGBM text: /,
   treelite_checkpoint: /./,
+  xgboost: /XGBoost binary: .* at byte/s,
 };
 
 for (const [file, format] of files) {
