@@ -147,6 +147,15 @@ dynamic_batching {{}}
     p = load_tensor({'file': c['expected_file'], 'dtype': c['expected_dtype'], 'shape': c['expected_shape']}).reshape(-1, 1)
     served['fil_doc_style'] = ({'input__0': x}, {'output__0': np.concatenate([1 - p, p], axis=1).astype(np.float32)},
                                {'abs': 1e-5, 'rel': 1e-5}, 'proba')
+    # XGBoost's legacy binary format with no model_type (FIL's default type, file xgboost.model).
+    legacy = os.path.join(ROOT, 'test', 'fixtures-xgboost-legacy')
+    os.makedirs(os.path.join(root, 'xgb_legacy', '1'))
+    shutil.copy(os.path.join(legacy, 'multi_softprob3.model'), os.path.join(root, 'xgb_legacy', '1', 'xgboost.model'))
+    with open(os.path.join(root, 'xgb_legacy', 'config.pbtxt'), 'w') as f:
+        f.write('backend: "fil"\nmax_batch_size: 64\ndynamic_batching {}\n')
+    x = np.fromfile(os.path.join(legacy, 'input.f32'), dtype=np.float32).reshape(64, 6)
+    y = np.fromfile(os.path.join(legacy, 'multi_softprob3.expected_value.f32'), dtype=np.float32).reshape(64, 3)
+    served['xgb_legacy'] = ({'input__0': x}, {'output__0': y}, {'abs': 1e-5, 'rel': 1e-5}, 'value')
     for case_id, c in cases.items():
         if c['library'] != 'onnx':
             continue
