@@ -2,12 +2,13 @@
 // "score:index:label" over HTTP (both threads) and gRPC; a label file that is missing or outside
 // the model directory makes that model UNAVAILABLE with the reason while the others serve.
 import assert from 'node:assert/strict';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createServer, type LarchServer } from '../../lib/index.js';
-import { filCases, LOCAL_QUIET, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
-import { grpcClient, type InferenceClient } from './grpc-client.js';
+import type { LarchServer } from '../../lib/index.js';
+import { filCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import type { InferenceClient } from './grpc-client.js';
+import { startServing, stopServing } from './e2e-server.js';
 
 let root = '';
 let server: LarchServer;
@@ -38,15 +39,9 @@ before(async () => {
     cpSync(path.join(root, multi.model), path.join(root, name), { recursive: true });
     writeFileSync(path.join(root, name, 'config.pbtxt'), config.replace('"labels.txt"', `"${file}"`));
   }
-  server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 2, exitOnError: false });
-  base = `http://127.0.0.1:${server.httpPort}`;
-  grpc = grpcClient(server.grpcPort);
+  ({ server, base, grpc } = await startServing(root, { httpThreadCount: 2, exitOnError: false }));
 });
-after(async () => {
-  grpc?.close();
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+after(() => stopServing({ server, grpc }, root));
 
 /** The top-2 "score:index:label" strings Triton would return for row r of the fixture. */
 function expectedTop2(r: number): string[] {

@@ -2,12 +2,12 @@
 // ephemeral ports; predictions over HTTP JSON, HTTP binary and gRPC must equal the fixtures'
 // expected outputs, and many concurrent clients must each get exactly their own rows back.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createServer, type LarchServer } from '../../lib/index.js';
-import { compare, filCases, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
+import type { LarchServer } from '../../lib/index.js';
+import { compare, filCases, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
 import { inferBinary, inferGrpc, inferJson, type ClientTensor, type Outputs } from './clients.js';
-import { grpcClient, type InferenceClient } from './grpc-client.js';
+import type { InferenceClient } from './grpc-client.js';
+import { startServing, stopServing } from './e2e-server.js';
 
 let root = '';
 let cases: ServedCase[] = [];
@@ -20,15 +20,9 @@ before(async () => {
   cases = [...filCases(root), ...onnxCases(root)];
   // Two HTTP threads: requests landing on the worker run the fil models through the worker's own
   // handle on the native batcher, the ONNX models through the main thread.
-  server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 2 });
-  base = `http://127.0.0.1:${server.httpPort}`;
-  grpc = grpcClient(server.grpcPort);
+  ({ server, base, grpc } = await startServing(root, { httpThreadCount: 2 }));
 });
-after(async () => {
-  grpc?.close();
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+after(() => stopServing({ server, grpc }, root));
 
 function request(c: ServedCase, start: number, n: number): ClientTensor[] {
   return c.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.perRow === 1 && t.data.length === c.rows ? [n] : [n, t.perRow], data: rowSlice(t, start, n) }));

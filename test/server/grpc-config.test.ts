@@ -3,12 +3,13 @@
 // batch inputs/outputs, warmup, priority queue policies, repository agents, metrics, ...) must
 // come back over gRPC with every field the HTTP JSON shows, and the same value.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createServer, type LarchServer } from '../../lib/index.js';
-import { filCases, LOCAL_QUIET, tempRepository } from './fixture-repo.js';
-import { grpcClient, type InferenceClient } from './grpc-client.js';
+import type { LarchServer } from '../../lib/index.js';
+import { filCases, tempRepository } from './fixture-repo.js';
+import type { InferenceClient } from './grpc-client.js';
+import { startServing, stopServing } from './e2e-server.js';
 
 const MODEL = 'xgb_reg_squarederror';
 
@@ -121,15 +122,9 @@ before(async () => {
   root = tempRepository();
   filCases(root, ['xgb_reg_squarederror.value']);
   writeFileSync(path.join(root, MODEL, 'config.pbtxt'), CONFIG);
-  server = await createServer({ ...LOCAL_QUIET, modelRepository: root });
-  base = `http://127.0.0.1:${server.httpPort}`;
-  grpc = grpcClient(server.grpcPort);
+  ({ server, base, grpc } = await startServing(root));
 });
-after(async () => {
-  grpc?.close();
-  await server?.close();
-  rmSync(root, { recursive: true, force: true });
-});
+after(() => stopServing({ server, grpc }, root));
 
 describe('ModelConfig over gRPC', () => {
   it('the model with the full config loads', async () => {

@@ -11,7 +11,8 @@ import { createServer, type LarchServer } from '../../lib/index.js';
 import { LarchError } from '../../lib/protocol/errors.js';
 import { sharedMemoryInput, SystemSharedMemory, writeSharedMemoryOutputs } from '../../lib/protocol/shared-memory.js';
 import { compare, filCases, LOCAL_QUIET, onnxCases, rowSlice, tempRepository, type ServedCase } from './fixture-repo.js';
-import { grpcClient, type InferenceClient } from './grpc-client.js';
+import type { InferenceClient } from './grpc-client.js';
+import { startServing, stopServing } from './e2e-server.js';
 
 const code = (fn: () => unknown): string => {
   try { fn(); } catch (err) { assert.ok(LarchError.is(err), String(err)); return `${err.code}: ${err.message}`; }
@@ -151,14 +152,10 @@ describe('shared memory end to end', { skip: !existsSync('/dev/shm') && 'no /dev
     onnx = onnxCases(root).find((c) => c.model === 'two_inputs_two_outputs')!;
     // Three HTTP threads: a request landing on a worker thread is handed to the main thread,
     // which holds the regions.
-    server = await createServer({ ...LOCAL_QUIET, modelRepository: root, httpThreadCount: 3, allowClientShm: true });
-    base = `http://127.0.0.1:${server.httpPort}`;
-    grpc = grpcClient(server.grpcPort);
+    ({ server, base, grpc } = await startServing(root, { httpThreadCount: 3, allowClientShm: true }));
   });
   after(async () => {
-    grpc?.close();
-    await server?.close();
-    rmSync(root, { recursive: true, force: true });
+    await stopServing({ server, grpc }, root);
     for (const k of keys) rmSync(shmFile(k), { force: true });
   });
 
