@@ -73,6 +73,7 @@ async function requireModelFile(backend: Backend, cfg: ModelConfig, source: Mode
 }
 
 async function loadVersion(backend: Backend, cfg: ModelConfig, source: ModelDir, version: string, sourceKey: string): Promise<ServedVersion> {
+  const started = performance.now();
   const ctx = contextFor(backend, cfg, source, version);
   const lineage = await readLineage(ctx.versionDir, version);
   ctx.responseParameters = lineage.response;
@@ -85,7 +86,9 @@ async function loadVersion(backend: Backend, cfg: ModelConfig, source: ModelDir,
     await model.unload().catch(() => undefined);
     throw err;
   }
-  return new ServedVersion(model, version, cfg, lineage, sourceKey, labels);
+  const served = new ServedVersion(model, version, cfg, lineage, sourceKey, labels);
+  served.loadSeconds = (performance.now() - started) / 1000;   // files, backend load and warmup
+  return served;
 }
 
 // Nothing for auto-complete to add: batching declared and every tensor has its dims. (The

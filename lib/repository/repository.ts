@@ -383,8 +383,8 @@ export class ModelRepository implements ModelRepositoryView {
     await this.#enqueue(name, () => this.#unload(name));
   }
 
-  statistics(name?: string, version?: string): Array<{ name: string; version: string; stats: ModelStats }> {
-    const out: Array<{ name: string; version: string; stats: ModelStats }> = [];
+  statistics(name?: string, version?: string): Array<{ name: string; version: string; stats: ModelStats; loadSeconds?: number }> {
+    const out: Array<{ name: string; version: string; stats: ModelStats; loadSeconds?: number }> = [];
     if (name !== undefined && name !== '') {
       // Triton's statistics extension: INVALID_ARGUMENT unless a ready version answers.
       const e = this.#entries.get(name);
@@ -392,16 +392,16 @@ export class ModelRepository implements ModelRepositoryView {
       if (version !== undefined && version !== '') {
         const v = e.versions.get(/^\d+$/.test(version) ? String(Number(version)) : version);
         if (!v) throw new LarchError('INVALID_ARGUMENT', `requested model version is not available for model '${name}' (version "${version}"; ready: ${[...e.versions.keys()].sort(byVersion).join(', ')})`);
-        return [{ name, version: v.version, stats: v.model.stats() }];
+        return [{ name, version: v.version, stats: v.model.stats(), loadSeconds: v.loadSeconds }];
       }
       for (const v of [...e.versions.values()].sort((a, b) => byVersion(a.version, b.version))) {
-        out.push({ name, version: v.version, stats: v.model.stats() });
+        out.push({ name, version: v.version, stats: v.model.stats(), loadSeconds: v.loadSeconds });
       }
       return out;
     }
     for (const e of [...this.#entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       for (const v of [...e.versions.values()].sort((a, b) => byVersion(a.version, b.version))) {
-        out.push({ name: e.name, version: v.version, stats: v.model.stats() });
+        out.push({ name: e.name, version: v.version, stats: v.model.stats(), loadSeconds: v.loadSeconds });
       }
     }
     return out;

@@ -22,6 +22,8 @@ export class ServedVersion {
   readonly responseParameters: Record<string, string | number | boolean>;
   /** Labels of the outputs that declare a label_filename. */
   readonly outputLabels: Readonly<Record<string, readonly string[]>> | undefined;
+  /** How long loading this version took (nv_model_load_duration_secs); set by the loader. */
+  loadSeconds = 0;
   #inflight = 0;
   #retired = false;
   #drained: (() => void) | undefined;

@@ -48,7 +48,8 @@ export interface ModelRepositoryView {
   load(name: string, request?: LoadRequest): Promise<void>;
   unload(name: string, options?: { unloadDependents?: boolean }): Promise<void>;
   /** Statistics of every loaded version, or of one model / version. */
-  statistics(name?: string, version?: string): Array<{ name: string; version: string; stats: ModelStats }>;
+  /** Statistics of the ready versions; loadSeconds: how long each took to load (where known). */
+  statistics(name?: string, version?: string): Array<{ name: string; version: string; stats: ModelStats; loadSeconds?: number }>;
   /** True once the initial load has finished (server readiness). */
   readonly ready: boolean;
   close(): Promise<void>;

@@ -85,5 +85,6 @@ describe('statistics and metrics', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
     assert.match(metrics, new RegExp(`nv_inference_request_success\\{model="${c.model}",version="1"\\} \\d+`));
     assert.match(metrics, /nv_inference_count/);
+    assert.match(metrics, new RegExp(`^nv_model_load_duration_secs\\{model="${c.model}",version="1"\\} \\d+(\\.\\d+)?(e-\\d+)?$`, 'm'));
   });
 });
