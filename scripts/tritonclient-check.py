@@ -11,7 +11,7 @@ It builds a Triton model repository from test/fixtures (FIL models in every form
 output mode, and ONNX models), starts `larch serve` on free ports in explicit model-control mode
 with every model loaded, and drives every client call a Triton user makes: health, metadata,
 configs, inference (JSON and binary tensors, classification, compression, async, streaming,
-system shared memory), statistics, repository control and errors. Predictions are compared with the fixtures'
+system shared memory), statistics, repository control, log settings and errors. Predictions are compared with the fixtures'
 reference outputs (produced by XGBoost, LightGBM, Treelite, scikit-learn and ONNX Runtime).
 """
 import argparse
@@ -401,6 +401,14 @@ def http_checks(checks, url, served, metrics_port):
         assert client.is_server_live(), 'server not live after bad requests'
     checks.run('http: errors come back as InferenceServerException naming the problem', errors)
 
+    def logging():
+        settings = client.get_log_settings()
+        assert settings['log_verbose_level'] == 0 and settings['log_info'] is True, settings
+        updated = client.update_log_settings({'log_verbose_level': 1})
+        assert updated['log_verbose_level'] == 1, updated
+        client.update_log_settings({'log_verbose_level': 0})
+    checks.run('http: get_log_settings / update_log_settings (logging extension)', logging)
+
     def metrics():
         import urllib.request
         text = urllib.request.urlopen(f'http://127.0.0.1:{metrics_port}/metrics').read().decode()
@@ -528,6 +536,14 @@ def grpc_checks(checks, url, served):
         client.load_model('lgb_reg')
         assert client.get_model_config('lgb_reg').config.max_batch_size == 512
     checks.run('grpc: get_model_repository_index / unload_model / load_model (plain and config override)', repository)
+
+    def logging():
+        settings = client.get_log_settings(as_json=True)['settings']
+        assert settings['log_format']['string_param'] == 'default', settings
+        updated = client.update_log_settings({'log_format': 'ISO8601'}, as_json=True)['settings']
+        assert updated['log_format']['string_param'] == 'ISO8601', updated
+        client.update_log_settings({'log_format': 'default'})
+    checks.run('grpc: get_log_settings / update_log_settings (logging extension)', logging)
 
     def errors():
         for what, call, needle, code in [

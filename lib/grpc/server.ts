@@ -8,6 +8,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { toLarchError } from '../protocol/errors.js';
 import { SystemSharedMemory } from '../protocol/shared-memory.js';
+import { ServerLog } from '../server/logger.js';
 import { decodeModelInferRequest, type DecodedInferMessage } from './infer-codec.js';
 import { createHandlers } from './service.js';
 
@@ -51,6 +52,8 @@ export interface GrpcFrontEndOptions {
   onInternalError?: (err: unknown, method: string) => void;
   /** The registered system shared-memory regions (default: none, registration refused). */
   sharedMemory?: SystemSharedMemory;
+  /** The server's log, whose settings the LogSettings RPC reads and changes (default: stderr). */
+  serverLog?: ServerLog;
 }
 
 export class GrpcFrontEnd {
@@ -72,7 +75,7 @@ export class GrpcFrontEnd {
       onStart: () => { this.#inFlight++; },
       onFinish: () => { this.#inFlight--; },
       onInternalError: options.onInternalError,
-    }, options.sharedMemory ?? new SystemSharedMemory(false)));
+    }, options.sharedMemory ?? new SystemSharedMemory(false), options.serverLog ?? new ServerLog()));
   }
 
   get port(): number { return this.#port; }

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { grpcStatusOf, invalidArgument, notFound, toLarchError, unsupported } from '../protocol/errors.js';
 import type { SystemSharedMemory } from '../protocol/shared-memory.js';
+import type { LogSettings, ServerLog } from '../server/logger.js';
 import { runInference } from '../protocol/infer.js';
 import { maxBatchSizeOf, modelStatsObject, tensorMetadata } from '../protocol/json-views.js';
 import { parseLoadParameters } from '../protocol/repository-requests.js';
@@ -40,6 +41,15 @@ function unary(name: string, hooks: ServiceHooks, fn: (req: Msg) => unknown): Un
   };
 }
 
+/** Log settings as LogSettingsResponse's map of SettingValue oneofs. */
+function logSettingsMessage(s: LogSettings): Record<string, Msg> {
+  const out: Record<string, Msg> = {};
+  for (const [k, v] of Object.entries(s)) {
+    out[k] = typeof v === 'boolean' ? { bool_param: v } : typeof v === 'number' ? { uint32_param: v } : { string_param: v };
+  }
+  return out;
+}
+
 /** Triton's JSON model config -> the ModelConfig message object (proto-loader's fromObject form). */
 function configMessage(config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
@@ -48,7 +58,7 @@ function configMessage(config: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, shm: SystemSharedMemory): grpc.UntypedServiceImplementation {
+export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, shm: SystemSharedMemory, serverLog: ServerLog): grpc.UntypedServiceImplementation {
   const inferOne = async (msg: DecodedInferMessage | Error) => {
     if (msg instanceof Error) throw msg;
     const model = repo.getModel(msg.modelName, opt(msg.modelVersion));
@@ -75,6 +85,7 @@ export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, s
     RepositoryIndex: unary('RepositoryIndex', hooks, async (r) => ({ models: await repo.index({ readyOnly: r.ready === true }) })),
     RepositoryModelLoad: unary('RepositoryModelLoad', hooks, async (r) => {
       if (!r.model_name) throw invalidArgument('model_name is required');
+      serverLog.verbose(1, 'grpc', `load request for model "${r.model_name}"`);
       const params: Record<string, unknown> = {};
       for (const [k, v] of Object.entries((r.parameters ?? {}) as Record<string, Msg>)) params[k] = v[v.parameter_choice as string];
       await repo.load(r.model_name, parseLoadParameters(params, false));
@@ -82,9 +93,16 @@ export function createHandlers(repo: ModelRepositoryView, hooks: ServiceHooks, s
     }),
     RepositoryModelUnload: unary('RepositoryModelUnload', hooks, async (r) => {
       if (!r.model_name) throw invalidArgument('model_name is required');
+      serverLog.verbose(1, 'grpc', `unload request for model "${r.model_name}"`);
       const ud = (r.parameters as Record<string, Msg> | undefined)?.unload_dependents;
       await repo.unload(r.model_name, { unloadDependents: ud?.bool_param === true });
       return {};
+    }),
+    // Triton's logging extension: settings as {bool_param | uint32_param | string_param}.
+    LogSettings: unary('LogSettings', hooks, (r) => {
+      const changes: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries((r.settings ?? {}) as Record<string, Msg>)) changes[k] = v[v.parameter_choice as string];
+      return { settings: logSettingsMessage(serverLog.update(changes)) };
     }),
     SystemSharedMemoryStatus: unary('SystemSharedMemoryStatus', hooks, (r) => ({
       regions: Object.fromEntries(shm.status(opt(r.name)).map((s) => [s.name, s])),

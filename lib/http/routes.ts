@@ -5,6 +5,7 @@ import type { InferenceModel } from '../backends/types.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { invalidArgument, notFound, unsupported } from '../protocol/errors.js';
 import type { SharedMemoryAccess, SystemSharedMemory } from '../protocol/shared-memory.js';
+import type { ServerLog } from '../server/logger.js';
 import { decodeHttpInferRequest, encodeHttpInferResponse, parseJsonBody } from '../protocol/http-codec.js';
 import { inferenceResult, startInference } from '../protocol/infer.js';
 import type { InferResult } from '../protocol/infer-request.js';
@@ -20,6 +21,8 @@ export interface HandlerContext {
   maxInputSize: number;
   /** The registered system shared-memory regions. */
   sharedMemory: SystemSharedMemory;
+  /** The server's log (the logging extension reads and changes its settings). */
+  serverLog: ServerLog;
 }
 
 type Handler = (ex: HttpExchange, ctx: HandlerContext) => void | Promise<void>;
@@ -123,6 +126,12 @@ export const handlers = {
     // Resolve the model before reading the body so an unknown model fails fast.
     return inferOn(ctx.repository.getModel(modelName(ex), modelVersion(ex)), ex, ctx);
   },
+  // Triton's logging extension: the log settings, read and changed.
+  getLogging: (ex, { serverLog }) => ex.json(200, JSON.stringify(serverLog.settings())),
+  setLogging: async (ex, ctx) => {
+    const body = await jsonBody(ex, ctx, 'log settings request');
+    ex.json(200, JSON.stringify(ctx.serverLog.update(body)));
+  },
   // System shared memory (lib/protocol/shared-memory.ts); the region name is the URL parameter.
   shmStatus: (ex, { sharedMemory }) => ex.json(200, JSON.stringify(sharedMemory.status(ex.head.params[0]))),
   shmRegister: async (ex, ctx) => {
@@ -151,12 +160,14 @@ export const handlers = {
   },
   loadModel: async (ex, ctx) => {
     const [name] = modelRef(ex);
+    ctx.serverLog.verbose(1, 'http', `load request for model "${name}"`);
     const body = await jsonBody(ex, ctx, 'model load request');
     await ctx.repository.load(name, parseLoadParameters(body.parameters));
     ex.json(200, '');
   },
   unloadModel: async (ex, ctx) => {
     const [name] = modelRef(ex);
+    ctx.serverLog.verbose(1, 'http', `unload request for model "${name}"`);
     const body = await jsonBody(ex, ctx, 'model unload request');
     const params = body.parameters as Record<string, unknown> | undefined;
     const dependents = params?.unload_dependents;
@@ -213,6 +224,8 @@ export function routeTable(): Array<{ method: 'get' | 'post' | 'any'; pattern: s
   t.push({ method: 'post', pattern: '/v2/repository/index', params: 0, name: 'repositoryIndex' });
   t.push({ method: 'post', pattern: '/v2/repository/models/:model/load', params: 1, name: 'loadModel' });
   t.push({ method: 'post', pattern: '/v2/repository/models/:model/unload', params: 1, name: 'unloadModel' });
+  t.push({ method: 'get', pattern: '/v2/logging', params: 0, name: 'getLogging' });
+  t.push({ method: 'post', pattern: '/v2/logging', params: 0, name: 'setLogging' });
   for (const [base, prefix] of [['/v2/systemsharedmemory', 'shm'], ['/v2/cudasharedmemory', 'cudaShm']] as const) {
     t.push({ method: 'get', pattern: `${base}/status`, params: 0, name: `${prefix}Status` });
     t.push({ method: 'get', pattern: `${base}/region/:region/status`, params: 1, name: `${prefix}Status` });

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { SystemSharedMemory } from '../protocol/shared-memory.js';
+import { ServerLog } from '../server/logger.js';
 import type { RequestHead } from './exchange.js';
 import { registerRoutes, runHandler, type HandlerContext } from './routes.js';
 import { HttpThreads } from './threads.js';
@@ -25,6 +26,8 @@ export interface HttpFrontEndOptions {
   onInternalError?: (err: unknown, head: RequestHead) => void;
   /** The registered system shared-memory regions (default: none, registration refused). */
   sharedMemory?: SystemSharedMemory;
+  /** The server's log, whose settings GET/POST /v2/logging read and change (default: stderr). */
+  serverLog?: ServerLog;
 }
 
 /** A port that is free right now on `host` (the kernel's pick). */
@@ -63,6 +66,7 @@ export class HttpFrontEnd {
       repository: options.repository,
       maxInputSize: options.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE,
       sharedMemory: options.sharedMemory ?? new SystemSharedMemory(false),
+      serverLog: options.serverLog ?? new ServerLog(),
     };
     this.#ctx = ctx;
     registerRoutes(this.#app, () => { this.#inFlight++; return hooks; }, (name, ex) => runHandler(name, ex, ctx));

@@ -16,6 +16,7 @@ export const EXTENSIONS = [
   'parameters',
   'statistics',
   'system_shared_memory',
+  'logging',
 ];
 
 let cachedVersion: string | undefined;

@@ -37,8 +37,8 @@ export interface RepositoryOptions {
    * it tried to load is ready (models unloaded on purpose excepted).
    */
   strictReadiness?: boolean;
-  /** Where load failures and reloads are reported (default: stderr). */
-  log?: (message: string) => void;
+  /** Where loads, load failures and reloads are reported, with their severity (default: stderr). */
+  log?: (message: string, level: 'info' | 'warning' | 'error') => void;
 }
 
 interface ModelEntry {
@@ -69,7 +69,7 @@ export class ModelRepository implements ModelRepositoryView {
   readonly #pollMs: number;
   readonly #strict: boolean;
   readonly #strictReadiness: boolean;
-  readonly #log: (message: string) => void;
+  readonly #log: (message: string, level?: 'info' | 'warning' | 'error') => void;
   readonly #entries = new Map<string, ModelEntry>();
   readonly #retiring = new Set<Promise<void>>();
   #ready = false;
@@ -85,7 +85,8 @@ export class ModelRepository implements ModelRepositoryView {
     this.#pollMs = secs * 1000;
     this.#strict = options.strictModelConfig ?? false;
     this.#strictReadiness = options.strictReadiness ?? true;
-    this.#log = options.log ?? ((m) => process.stderr.write(`[larch repository] ${m}\n`));
+    const sink = options.log ?? ((m: string) => process.stderr.write(`[larch repository] ${m}\n`));
+    this.#log = (m, level = 'info') => sink(m, level);
   }
 
   /** Opens the repository and performs the initial load of its control mode. */
@@ -144,7 +145,7 @@ export class ModelRepository implements ModelRepositoryView {
 
   #retire(versions: Iterable<ServedVersion>): void {
     for (const v of versions) {
-      const p = v.retire().catch((err) => this.#log(`unloading version ${v.version} of "${v.config.name}" failed: ${toLarchError(err).message}`));
+      const p = v.retire().catch((err) => this.#log(`unloading version ${v.version} of "${v.config.name}" failed: ${toLarchError(err).message}`, 'error'));
       this.#retiring.add(p);
       void p.finally(() => this.#retiring.delete(p));
     }
@@ -185,7 +186,9 @@ export class ModelRepository implements ModelRepositoryView {
       e.reason = '';
       e.source = source;
       this.#retire([...old.values()].filter((v) => loaded.versions.get(v.version) !== v));
-      for (const [v, r] of loaded.failed) this.#log(`version ${v} of model "${name}" is unavailable: ${r}`);
+      for (const [v, r] of loaded.failed) this.#log(`version ${v} of model "${name}" is unavailable: ${r}`, 'error');
+      const fresh = [...loaded.versions.values()].filter((v) => old.get(v.version) !== v);
+      if (fresh.length) this.#log(`successfully loaded model "${name}" version(s) ${fresh.map((v) => `${v.version} (${v.loadSeconds.toFixed(3)} s)`).join(', ')}`);
       if (e.overrideRoot && e.overrideRoot !== overrideRoot) await rm(e.overrideRoot, { recursive: true, force: true });
       e.overrideRoot = overrideRoot;
     } catch (err) {
@@ -196,9 +199,9 @@ export class ModelRepository implements ModelRepositoryView {
         e.failed = versionFailures ?? new Map();
         e.state = 'UNAVAILABLE';
         e.reason = reason;
-        this.#log(`model "${name}" failed to load: ${reason}`);
+        this.#log(`model "${name}" failed to load: ${reason}`, 'error');
       } else {
-        this.#log(`reloading model "${name}" failed, the loaded versions keep serving: ${reason}`);
+        this.#log(`reloading model "${name}" failed, the loaded versions keep serving: ${reason}`, 'warning');
       }
       throw toLarchError(err);
     }
@@ -248,7 +251,7 @@ export class ModelRepository implements ModelRepositoryView {
   #schedulePoll(): void {
     if (this.#closed) return;
     this.#pollTimer = setTimeout(() => {
-      this.#polling = this.pollOnce().catch((err) => this.#log(`polling the repository failed: ${toLarchError(err).message}`))
+      this.#polling = this.pollOnce().catch((err) => this.#log(`polling the repository failed: ${toLarchError(err).message}`, 'error'))
         .finally(() => { this.#polling = undefined; this.#schedulePoll(); });
     }, this.#pollMs);
     this.#pollTimer.unref();

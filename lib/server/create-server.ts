@@ -5,6 +5,7 @@ import { GrpcFrontEnd } from '../grpc/server.js';
 import { DEFAULT_MAX_INPUT_SIZE, HttpFrontEnd } from '../http/server.js';
 import { LarchError } from '../protocol/errors.js';
 import { SystemSharedMemory } from '../protocol/shared-memory.js';
+import { ServerLog, type LogFormat } from './logger.js';
 import type { ModelRepositoryView } from '../repository/types.js';
 import { MetricsEndpoint } from './metrics-endpoint.js';
 import { metricsRenderer, openRepository, type ModelControlMode } from './wiring.js';
@@ -45,7 +46,15 @@ export interface ServerOptions {
   exitOnError?: boolean;
   /** --log-verbose level (0 = off). */
   logVerbose?: number;
-  /** Log sink (default: stderr). */
+  /** --log-info / --log-warning / --log-error (default true): write messages of that severity. */
+  logInfo?: boolean;
+  logWarning?: boolean;
+  logError?: boolean;
+  /** --log-format: "default" or "ISO8601" (Triton's two line formats). */
+  logFormat?: LogFormat;
+  /** --log-file: append log lines to this file instead of the sink. */
+  logFile?: string;
+  /** Where log lines go without a log file (default: stderr). */
   log?: (message: string) => void;
 }
 
@@ -66,7 +75,10 @@ function checkPort(name: string, v: number | undefined, dflt: number): number {
 }
 
 export async function createServer(options: ServerOptions): Promise<LarchServer> {
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const serverLog = new ServerLog({
+    log_verbose_level: options.logVerbose ?? 0, log_info: options.logInfo ?? true, log_warning: options.logWarning ?? true,
+    log_error: options.logError ?? true, log_format: options.logFormat ?? 'default', log_file: options.logFile ?? '',
+  }, options.log);
   const httpPort = checkPort('httpPort', options.httpPort, 8000);
   const grpcPort = checkPort('grpcPort', options.grpcPort, 8001);
   const metricsPort = checkPort('metricsPort', options.metricsPort, 8002);
@@ -77,15 +89,21 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
   if (!options.repository && !options.modelRepository) throw new LarchError('INVALID_ARGUMENT', 'createServer needs modelRepository (a folder) or repository');
 
   const ownsRepository = !options.repository;
-  const repository = options.repository ?? await openRepository({
-    root: options.modelRepository!,
-    controlMode: options.modelControlMode ?? 'none',
-    pollSeconds: options.repositoryPollSecs ?? 15,
-    loadModels: options.loadModels ?? [],
-    strictModelConfig: options.strictModelConfig ?? false,
-    strictReadiness: options.strictReadiness ?? true,
-    log,
-  });
+  let repository: ModelRepositoryView;
+  try {
+    repository = options.repository ?? await openRepository({
+      root: options.modelRepository!,
+      controlMode: options.modelControlMode ?? 'none',
+      pollSeconds: options.repositoryPollSecs ?? 15,
+      loadModels: options.loadModels ?? [],
+      log: (m, level) => serverLog.log(level, 'repository', m),
+      strictModelConfig: options.strictModelConfig ?? false,
+      strictReadiness: options.strictReadiness ?? true,
+    });
+  } catch (err) {
+    serverLog.close();
+    throw err;
+  }
 
   const started: Array<{ stop(timeoutMs: number): Promise<void> }> = [];
   // One set of shared-memory regions for both front ends: a region registered over gRPC can be
@@ -94,6 +112,7 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
   const closeAll = async (timeoutMs: number) => {
     await Promise.all(started.map((s) => s.stop(timeoutMs)));
     sharedMemory.close();
+    serverLog.close();
     if (ownsRepository) await repository.close();
   };
 
@@ -108,17 +127,16 @@ export async function createServer(options: ServerOptions): Promise<LarchServer>
         throw new LarchError('UNAVAILABLE', `model(s) failed to load (--exit-on-error=true): ${failed.map((e) => `${e.name}: ${e.reason}`).join('; ')}`);
       }
     }
-    const verbose = (options.logVerbose ?? 0) > 0;
-    const internalError = (where: string) => (err: unknown) => log(`[larch ${where}] internal error: ${(err as Error)?.stack ?? String(err)}`);
+    const internalError = (where: string) => (err: unknown) => serverLog.log('error', where, `internal error: ${(err as Error)?.stack ?? String(err)}`);
     let boundHttp = 0, boundGrpc = 0, boundMetrics = 0;
     if (options.allowHttp ?? true) {
-      if (verbose) log(`[larch http] ${threads} HTTP thread(s) on one port`);
-      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, threads, onInternalError: internalError('http'), sharedMemory });
+      serverLog.verbose(1, 'http', `${threads} HTTP thread(s) on one port`);
+      const http = new HttpFrontEnd({ repository, port: httpPort, host: options.httpAddress ?? '0.0.0.0', maxInputSize: maxInput, threads, onInternalError: internalError('http'), sharedMemory, serverLog });
       boundHttp = await http.listen();
       started.push({ stop: (t) => http.stop(t) });
     }
     if (options.allowGrpc ?? true) {
-      const grpc = new GrpcFrontEnd({ repository, port: grpcPort, host: options.grpcAddress ?? '0.0.0.0', maxMessageSize: maxInput, onInternalError: internalError('grpc'), sharedMemory });
+      const grpc = new GrpcFrontEnd({ repository, port: grpcPort, host: options.grpcAddress ?? '0.0.0.0', maxMessageSize: maxInput, onInternalError: internalError('grpc'), sharedMemory, serverLog });
       boundGrpc = await grpc.listen();
       started.push({ stop: (t) => grpc.stop(t) });
     }

@@ -37,7 +37,12 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'allow-client-shm', kind: 'bool', key: 'allowClientShm', dflt: 'false', help: 'Let clients register system shared-memory regions and pass tensors through them (Triton\'s shared-memory extension; off by default, as in Triton). CUDA shared memory is refused: larch runs on the CPU.' },
   { name: 'exit-on-error', kind: 'bool', key: 'exitOnError', dflt: 'true', help: 'Exit at start-up if any model fails to load.' },
   { name: 'exit-timeout-secs', kind: 'int', key: 'exitTimeoutSecs' as keyof ServerOptions, dflt: '30', help: 'On SIGTERM/SIGINT, how long to wait for requests in flight before closing.' },
-  { name: 'log-verbose', kind: 'int', key: 'logVerbose', dflt: '0', help: 'Verbose logging level (0 = off).' },
+  { name: 'log-verbose', kind: 'int', key: 'logVerbose', dflt: '0', help: 'Verbose logging level (0 = off; 1 adds load/unload requests and the HTTP thread count).' },
+  { name: 'log-info', kind: 'bool', key: 'logInfo', dflt: 'true', help: 'Write INFO messages (model loads, reloads, unloads).' },
+  { name: 'log-warning', kind: 'bool', key: 'logWarning', dflt: 'true', help: 'Write WARNING messages.' },
+  { name: 'log-error', kind: 'bool', key: 'logError', dflt: 'true', help: 'Write ERROR messages (load failures, internal errors).' },
+  { name: 'log-format', kind: 'string', key: 'logFormat', dflt: 'default', help: 'Log line format: default ("I1207 09:55:00.123456 <pid> <where>] ...") or ISO8601 ("2026-12-07T09:55:00Z I <pid> <where>] ...").' },
+  { name: 'log-file', kind: 'string', key: 'logFile', dflt: '(stderr)', help: 'Append log lines to this file instead of stderr.' },
 ];
 
 export interface ParsedArgs {
