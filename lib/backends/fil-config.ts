@@ -61,6 +61,11 @@ export function filParameters(config: ModelConfig): FilParameters {
   return { format, outputClass, predictProba: boolParameter(config, 'predict_proba'), threshold };
 }
 
+/** output__0's width as the config declares it (dims [ n ]), or undefined when it gives none. */
+export function declaredOutputWidth(config: ModelConfig): number | undefined {
+  return config.output.length === 1 && config.output[0]!.dims.length === 1 ? config.output[0]!.dims[0] : undefined;
+}
+
 /**
  * The output mode and output__0's width (values per row) for a loaded forest. `declaredWidth`:
  * output__0's dims in the config, when it gives them (a binary model's predict_proba output is

@@ -11,7 +11,7 @@ import { kserveDataType, type ModelConfig, type ModelInputConfig, type ModelOutp
 import { withDefaults, subMessage } from '../repository/pbtxt/schema.js';
 import { ModelConfigSchema } from '../repository/pbtxt/model-config-schema.js';
 import { BatchedModel } from './batcher.js';
-import { batchConfigOf, filOutput, filParameters } from './fil-config.js';
+import { batchConfigOf, declaredOutputWidth, filOutput, filParameters } from './fil-config.js';
 import type { InferenceModel, InferOptions, ModelStats, Tensor, TensorSpec } from './types.js';
 
 /** Triton's default max_batch_size for auto-completed batching models (--backend-config default-max-batch-size). */
@@ -38,8 +38,7 @@ function ioDefaults(kind: 'input' | 'output', fields: Record<string, unknown>): 
 /** Triton FIL auto-complete: input__0 / output__0 from the model, max_batch_size, dynamic batching. */
 export function autoCompleteFilConfig(config: ModelConfig, model: Model): ModelConfig {
   const cfg: ModelConfig = { ...config };
-  const given = cfg.output.length === 1 && cfg.output[0]!.dims.length === 1 ? cfg.output[0]!.dims[0] : undefined;
-  const { width } = filOutput(model, filParameters(cfg), given);
+  const { width } = filOutput(model, filParameters(cfg), declaredOutputWidth(cfg));
   if (cfg.max_batch_size === 0) {
     cfg.max_batch_size = FIL_DEFAULT_MAX_BATCH_SIZE;
     if (!cfg.dynamic_batching && !cfg.sequence_batching && !cfg.ensemble_scheduling) {
@@ -141,8 +140,7 @@ export const filBackend: Backend = {
     const params = filParameters(config);
     const batch = batchConfigOf(config);
     const model = await loadForest(config, ctx);
-    const declared = config.output.length === 1 && config.output[0]!.dims.length === 1 ? config.output[0]!.dims[0] : undefined;
-    const { mode, width } = filOutput(model, params, declared);
+    const { mode, width } = filOutput(model, params, declaredOutputWidth(config));
     const { inputs, outputs } = checkTensors(config, model, width);
     if (config.instance_group.some((g) => g.kind === 'KIND_GPU'))
       process.emitWarning(`model "${config.name}": instance_group KIND_GPU runs on larch's CPU forest evaluator`, { code: 'LARCH_FIL_CPU' });

@@ -198,8 +198,10 @@ export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage, 
   validateInputHeaders(model, msg.inputs);
   // Inputs in shared memory have no raw_input_contents entry (tritonclient sends none for them):
   // the entries belong to the other inputs, in order.
-  const refs = msg.inputs.map((m) => sharedMemoryRefOf(m.parameters, `input '${m.name}'`));
-  const inline = refs.reduce((n, r) => (r ? n : n + 1), 0);
+  // (Looked up only when some input names a region: ordinary requests build no array for it.)
+  const refs = msg.inputs.some((m) => m.parameters.shared_memory_region !== undefined || m.parameters.shared_memory_byte_size !== undefined)
+    ? msg.inputs.map((m) => sharedMemoryRefOf(m.parameters, `input '${m.name}'`)) : undefined;
+  const inline = refs ? refs.reduce((n, r) => (r ? n : n + 1), 0) : msg.inputs.length;
   if (msg.raw.length && msg.raw.length !== inline) {
     throw invalidArgument(`raw_input_contents has ${msg.raw.length} entries but the request has ${inline} inputs not in shared memory; give one per such input, in input order`);
   }
@@ -208,7 +210,7 @@ export function toInferRequest(model: InferenceModel, msg: DecodedInferMessage, 
     const datatype = m.datatype as DataType; // validated against the model
     const what = `input '${m.name}'`;
     const count = elementCount(m.shape, what);
-    const ref = refs[i];
+    const ref = refs?.[i];
     if (ref) {
       if (m.contents) throw invalidArgument(`${what} names a shared-memory region and also has contents; give one or the other`);
       return { name: m.name, datatype, shape: m.shape, data: sharedMemoryInput(shm, ref, datatype, count, what) };

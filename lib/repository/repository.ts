@@ -57,6 +57,8 @@ interface ModelEntry {
 }
 
 const byVersion = (a: string, b: string) => Number(a) - Number(b);
+/** "01" names version 1, as Triton parses version numbers. */
+const canonicalVersion = (v: string) => (/^\d+$/.test(v) ? String(Number(v)) : v);
 
 function sourceSignature(m: ModelDir | undefined): string {
   if (!m) return '';
@@ -309,7 +311,7 @@ export class ModelRepository implements ModelRepositoryView {
       throw new LarchError('NOT_FOUND', `unknown model "${name}"`);
     }
     if (version !== undefined && version !== '') {
-      if (/^\d+$/.test(version)) version = String(Number(version));   // "01" names version 1, as Triton parses it
+      version = canonicalVersion(version);
       const v = e.versions.get(version);
       if (v) return v;
       const reason = e.failed.get(version);
@@ -393,7 +395,7 @@ export class ModelRepository implements ModelRepositoryView {
       const e = this.#entries.get(name);
       if (!e || e.versions.size === 0) throw new LarchError('INVALID_ARGUMENT', `requested model '${name}' is not available${e ? `: it ${this.#state(e)}` : ''}`);
       if (version !== undefined && version !== '') {
-        const v = e.versions.get(/^\d+$/.test(version) ? String(Number(version)) : version);
+        const v = e.versions.get(canonicalVersion(version));
         if (!v) throw new LarchError('INVALID_ARGUMENT', `requested model version is not available for model '${name}' (version "${version}"; ready: ${[...e.versions.keys()].sort(byVersion).join(', ')})`);
         return [{ name, version: v.version, stats: v.model.stats(), loadSeconds: v.loadSeconds }];
       }

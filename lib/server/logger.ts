@@ -28,10 +28,10 @@ export const DEFAULT_LOG_SETTINGS: Readonly<LogSettings> = Object.freeze({
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-function stamp(format: LogFormat, now: Date, micros: number): string {
+function stamp(format: LogFormat, now: Date): string {
   if (format === 'ISO8601') return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const time = `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${String(micros).padStart(6, '0')}`;
-  return `${two(now.getMonth() + 1)}${two(now.getDate())} ${time}`;
+  const micros = String(now.getMilliseconds() * 1000).padStart(6, '0');  // Date has milliseconds only
+  return `${two(now.getMonth() + 1)}${two(now.getDate())} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${micros}`;
 }
 
 export class ServerLog {
@@ -97,11 +97,9 @@ export class ServerLog {
 
   #write(letter: string, where: string, message: string): void {
     const now = new Date();
-    const micros = now.getMilliseconds() * 1000;
-    const s = this.#settings;
-    const head = s.log_format === 'ISO8601'
-      ? `${stamp('ISO8601', now, micros)} ${letter} ${process.pid} ${where}]`
-      : `${letter}${stamp('default', now, micros)} ${process.pid} ${where}]`;
+    const head = this.#settings.log_format === 'ISO8601'
+      ? `${stamp('ISO8601', now)} ${letter} ${process.pid} ${where}]`
+      : `${letter}${stamp('default', now)} ${process.pid} ${where}]`;
     const line = `${head} ${message}`;
     if (this.#fd !== undefined) writeSync(this.#fd, `${line}\n`);
     else this.#sink(line);

@@ -36,6 +36,16 @@ function scrape(model: BatchedModel): Map<string, number> {
   return samples(renderInferenceMetrics([{ name: 'echo', version: '1', stats: model.stats() }]));
 }
 
+/** What both scenarios end with: two successes, one queue timeout, one failed run, nothing queued. */
+function assertTimeoutAndBackendFailure(m: Map<string, number>): void {
+  assert.equal(m.get(success('echo')), 2);
+  assert.equal(m.get(failure('echo', 'REJECTED')), 1);
+  assert.equal(m.get(failure('echo', 'BACKEND')), 1);
+  assert.equal(m.get(failure('echo', 'CANCELED')), 0);
+  assert.equal(m.get(failure('echo', 'OTHER')), 0);
+  assert.equal(m.get(pending('echo')), 0);
+}
+
 test('queue timeout -> REJECTED, failing run -> BACKEND; queue full and bad requests are not counted; pending = queued', async () => {
   // A 600 s queue timeout that a request may shorten (Triton lets an override only shorten it).
   const model = echoModel({ maxBatchSize: 1, maxQueueSize: 2, defaultTimeoutUs: 600_000_000, allowTimeoutOverride: true }, { failValue: -7 });
@@ -61,12 +71,7 @@ test('queue timeout -> REJECTED, failing run -> BACKEND; queue full and bad requ
   await assert.rejects(model.infer(bad), /fail value/);
 
   m = scrape(model);
-  assert.equal(m.get(success('echo')), 2);
-  assert.equal(m.get(failure('echo', 'REJECTED')), 1);
-  assert.equal(m.get(failure('echo', 'BACKEND')), 1);
-  assert.equal(m.get(failure('echo', 'CANCELED')), 0);
-  assert.equal(m.get(failure('echo', 'OTHER')), 0);
-  assert.equal(m.get(pending('echo')), 0);
+  assertTimeoutAndBackendFailure(m);
   const s = model.stats() as MetricsModelStats;
   assert.equal(s.fail.count, 2, 'the statistics extension counts the same failures');
   assert.deepEqual(s.failReasons, { rejected: 1, canceled: 0, backend: 1 });
@@ -166,12 +171,7 @@ output [ { name: "x_out" data_type: TYPE_FP32 dims: [ 3 ] }, { name: "k_out" dat
     assert.notEqual(await infer(5, undefined, -7), 200, 'the runner fails on the value -7');
 
     const m = await metrics();
-    assert.equal(m.get(success('echo')), 2);
-    assert.equal(m.get(failure('echo', 'REJECTED')), 1);
-    assert.equal(m.get(failure('echo', 'BACKEND')), 1);
-    assert.equal(m.get(failure('echo', 'CANCELED')), 0);
-    assert.equal(m.get(failure('echo', 'OTHER')), 0);
-    assert.equal(m.get(pending('echo')), 0);
+    assertTimeoutAndBackendFailure(m);
     assert.equal(m.get('nv_pinned_memory_pool_total_bytes'), 0);
     // The statistics extension reports the same failures.
     const stats = await (await fetch(`${base}/v2/models/echo/stats`)).json() as { model_stats: Array<{ inference_stats: { fail: { count: number } } }> };
